@@ -1,0 +1,1 @@
+"""The alliance: member organisations, topic committees, groups, working plans, events."""

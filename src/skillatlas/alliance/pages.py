@@ -1,0 +1,182 @@
+"""HTML pages of the alliance: home, committees, groups, organisations, events and registration."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from skillatlas.alliance import service
+from skillatlas.alliance.models import ActivityType, EventMode, OrganisationType
+from skillatlas.alliance.schemas import EventCreate, OrganisationCreate, RegistrationCreate
+from skillatlas.errors import SkillAtlasError
+from skillatlas.geo import EU_COUNTRIES
+from skillatlas.validation import parse_input
+from skillatlas.web.deps import DB, Today
+from skillatlas.web.forms import form_again, form_values
+from skillatlas.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DB, today: Today) -> HTMLResponse:
+    """The alliance at a glance: committees, their groups and members, the events ahead."""
+    committees = service.list_committees(db=db)
+    upcoming = service.list_events(db=db, upcoming_from=today)[:6]
+    recent = service.list_events(db=db, past_before=today)[:4]
+    return templates.TemplateResponse(
+        request,
+        "alliance/home.html",
+        {
+            "committees": committees,
+            "upcoming": upcoming,
+            "recent": recent,
+            "figures": service.figures(db=db),
+            "activity_types": ActivityType,
+        },
+    )
+
+
+@router.get("/committees/{slug}", response_class=HTMLResponse)
+def committee(request: Request, db: DB, slug: str) -> HTMLResponse:
+    """A topic committee, its priorities and the groups it steers."""
+    found = service.get_committee(db=db, slug=slug)
+    groups = [service.get_group(db=db, slug=g.slug) for g in found.groups]
+    return templates.TemplateResponse(
+        request, "alliance/committee.html", {"committee": found, "groups": groups}
+    )
+
+
+@router.get("/groups", response_class=HTMLResponse)
+def groups(request: Request, db: DB) -> HTMLResponse:
+    """Every working group and task force."""
+    return templates.TemplateResponse(request, "alliance/groups.html", {"groups": service.list_groups(db=db)})
+
+
+@router.get("/groups/{slug}", response_class=HTMLResponse)
+def group(request: Request, db: DB, slug: str) -> HTMLResponse:
+    """A group: its committees, activities, members, working plan and events."""
+    found = service.get_group(db=db, slug=slug)
+    return templates.TemplateResponse(
+        request, "alliance/group.html", {"group": found, "read": service.group_read(found)}
+    )
+
+
+@router.get("/organisations", response_class=HTMLResponse)
+def organisations(request: Request, db: DB, q: str | None = None, type: str | None = None) -> HTMLResponse:
+    """Member organisations, searchable by name and type."""
+    kind = OrganisationType(type) if type in {t.value for t in OrganisationType} else None
+    found = service.list_organisations(db=db, query=q, type=kind)
+    return templates.TemplateResponse(
+        request,
+        "alliance/organisations.html",
+        {"organisations": found, "q": q or "", "type": type or "", "types": OrganisationType},
+    )
+
+
+def _organisation_form_context() -> dict[str, object]:
+    return {"types": OrganisationType, "countries": EU_COUNTRIES}
+
+
+@router.get("/organisations/new", response_class=HTMLResponse)
+def new_organisation(request: Request) -> HTMLResponse:
+    """The form to add an organisation."""
+    return templates.TemplateResponse(
+        request, "alliance/organisation_form.html", {**_organisation_form_context(), "values": {}}
+    )
+
+
+@router.post("/organisations", response_class=HTMLResponse, response_model=None)
+async def create_organisation(request: Request, db: DB) -> HTMLResponse | RedirectResponse:
+    """Adds an organisation, or shows the form again with what is wrong."""
+    values = await form_values(request)
+    values["is_member"] = "is_member" in values
+    try:
+        created = service.create_organisation(db=db, data=parse_input(OrganisationCreate, values))
+    except SkillAtlasError as exc:
+        return form_again(
+            request,
+            db,
+            "alliance/organisation_form.html",
+            exc,
+            {**_organisation_form_context(), "values": values},
+        )
+    return RedirectResponse(f"/organisations/{created.slug}", status_code=303)
+
+
+@router.get("/organisations/{slug}", response_class=HTMLResponse)
+def organisation(request: Request, db: DB, slug: str) -> HTMLResponse:
+    """An organisation and the groups it takes part in."""
+    found = service.get_organisation(db=db, slug=slug)
+    return templates.TemplateResponse(request, "alliance/organisation.html", {"organisation": found})
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events(request: Request, db: DB, today: Today) -> HTMLResponse:
+    """Upcoming and past events."""
+    upcoming = service.list_events(db=db, upcoming_from=today)
+    past = service.list_events(db=db, past_before=today)
+    return templates.TemplateResponse(request, "alliance/events.html", {"upcoming": upcoming, "past": past})
+
+
+def _event_form_context(db: DB) -> dict[str, object]:
+    return {
+        "modes": EventMode,
+        "countries": EU_COUNTRIES,
+        "groups": service.list_groups(db=db),
+        "organisations": service.list_organisations(db=db),
+    }
+
+
+@router.get("/events/new", response_class=HTMLResponse)
+def new_event(request: Request, db: DB) -> HTMLResponse:
+    """The form to add an event."""
+    return templates.TemplateResponse(
+        request, "alliance/event_form.html", {**_event_form_context(db), "values": {}}
+    )
+
+
+@router.post("/events", response_class=HTMLResponse, response_model=None)
+async def create_event(request: Request, db: DB) -> HTMLResponse | RedirectResponse:
+    """Adds an event, or shows the form again with what is wrong."""
+    values = await form_values(request, lists=("organisers",))
+    try:
+        created = service.create_event(db=db, data=parse_input(EventCreate, values))
+    except SkillAtlasError as exc:
+        return form_again(
+            request, db, "alliance/event_form.html", exc, {**_event_form_context(db), "values": values}
+        )
+    return RedirectResponse(f"/events/{created.slug}", status_code=303)
+
+
+def _event_context(db: DB, slug: str, today: Today) -> dict[str, object]:
+    event = service.get_event(db=db, slug=slug)
+    counts = service.attendance(db=db, event_ids=[event.id])[event.id]
+    return {"event": event, "counts": counts, "open": event.starts_on >= today, "values": {}}
+
+
+@router.get("/events/{slug}", response_class=HTMLResponse)
+def event(request: Request, db: DB, today: Today, slug: str) -> HTMLResponse:
+    """An event with its registration form."""
+    return templates.TemplateResponse(request, "alliance/event.html", _event_context(db, slug, today))
+
+
+@router.post("/events/{slug}/register", response_class=HTMLResponse)
+async def register(request: Request, db: DB, today: Today, slug: str) -> HTMLResponse:
+    """Registers for an event and says whether it is a seat or the waitlist."""
+    values = await form_values(request)
+    try:
+        registration = service.register(
+            db=db, event_slug=slug, data=parse_input(RegistrationCreate, values), today=today
+        )
+    except SkillAtlasError as exc:
+        context = _event_context(db, slug, today)
+        return form_again(request, db, "alliance/event.html", exc, {**context, "values": values})
+    context = _event_context(db, slug, today)
+    position = service.waitlist_position(db=db, registration=registration)
+    return templates.TemplateResponse(
+        request,
+        "alliance/event.html",
+        {**context, "registration": registration, "waitlist_position": position},
+        status_code=201,
+    )

@@ -1,0 +1,525 @@
+"""Rules of the alliance: organisations, committees, groups and their plans, events and registrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from skillatlas.alliance.models import (
+    Committee,
+    Event,
+    Group,
+    GroupMembership,
+    MembershipRole,
+    Organisation,
+    OrganisationType,
+    Project,
+    Registration,
+    RegistrationStatus,
+    WorkPlanItem,
+)
+from skillatlas.alliance.schemas import (
+    EventCreate,
+    EventRead,
+    GroupCreate,
+    GroupMemberIn,
+    GroupMemberRead,
+    GroupRead,
+    OrganisationCreate,
+    ProjectCreate,
+    RegistrationCreate,
+    RegistrationRead,
+    WorkPlanItemIn,
+    WorkPlanItemRead,
+    WorkPlanItemUpdate,
+)
+from skillatlas.db import utcnow
+from skillatlas.errors import AlreadyExists, Conflict, NotFound
+from skillatlas.people import service as people_service
+from skillatlas.validation import slugify
+
+ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+def create_organisation(*, db: Session, data: OrganisationCreate) -> Organisation:
+    """A new organisation; its name (and the slug made from it) must be new."""
+    slug = slugify(data.short_name or data.name)
+    if db.scalar(select(Organisation.id).where(func.lower(Organisation.name) == data.name.lower())):
+        raise AlreadyExists(f"an organisation named {data.name!r} exists already", field="name")
+    if db.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+        slug = slugify(data.name)
+        if db.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+            raise AlreadyExists(
+                f"an organisation with the short name {slug!r} exists already", field="short_name"
+            )
+    organisation = Organisation(slug=slug, **data.model_dump())
+    db.add(organisation)
+    db.flush()
+    return organisation
+
+
+def get_organisation(*, db: Session, slug: str) -> Organisation:
+    """The organisation, or NotFound."""
+    organisation = db.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        raise NotFound(f"no organisation {slug!r}", field="organisation")
+    return organisation
+
+
+def list_organisations(
+    *,
+    db: Session,
+    type: OrganisationType | None = None,
+    country: str | None = None,
+    query: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[Organisation]:
+    """Organisations by name, filtered by type, country and a piece of the name."""
+    statement = select(Organisation).order_by(Organisation.name).limit(limit).offset(offset)
+    if type is not None:
+        statement = statement.where(Organisation.type == type)
+    if country:
+        statement = statement.where(Organisation.country == country.upper())
+    if query:
+        statement = statement.where(Organisation.name.ilike(f"%{query}%"))
+    return list(db.scalars(statement))
+
+
+# --- committees ------------------------------------------------------------------------------
+
+
+def list_committees(*, db: Session) -> list[Committee]:
+    """The topic committees with their groups and the groups' members, loaded in one go."""
+    statement = (
+        select(Committee)
+        .order_by(Committee.id)
+        .options(
+            selectinload(Committee.groups)
+            .selectinload(Group.memberships)
+            .selectinload(GroupMembership.organisation)
+        )
+    )
+    return list(db.scalars(statement))
+
+
+def get_committee(*, db: Session, slug: str) -> Committee:
+    """The committee, or NotFound."""
+    committee = db.scalar(select(Committee).where(Committee.slug == slug))
+    if committee is None:
+        raise NotFound(f"no topic committee {slug!r}", field="committee")
+    return committee
+
+
+def create_committee(
+    *, db: Session, name: str, description: str = "", priorities: list[str] | None = None
+) -> Committee:
+    """A new topic committee."""
+    slug = slugify(name)
+    if db.scalar(select(Committee.id).where(Committee.slug == slug)):
+        raise AlreadyExists(f"a committee named {name!r} exists already", field="name")
+    committee = Committee(slug=slug, name=name, description=description, priorities=priorities or [])
+    db.add(committee)
+    db.flush()
+    return committee
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+
+def create_group(*, db: Session, data: GroupCreate) -> Group:
+    """A new working group or task force under its committees, with members and working plan."""
+    slug = slugify(data.name)
+    if db.scalar(
+        select(Group.id).where((Group.slug == slug) | (func.lower(Group.name) == data.name.lower()))
+    ):
+        raise AlreadyExists(f"a group named {data.name!r} exists already", field="name")
+    committees = [get_committee(db=db, slug=s) for s in dict.fromkeys(data.committees)]
+    group = Group(
+        slug=slug,
+        name=data.name,
+        kind=data.kind,
+        description=data.description,
+        activities=[a.value for a in dict.fromkeys(data.activities)],
+        committees=committees,
+    )
+    db.add(group)
+    db.flush()
+    for member in data.members:
+        add_member(db=db, group=group, member=member)
+    for item in data.work_plan:
+        add_work_plan_item(db=db, group=group, item=item)
+    return group
+
+
+def get_group(*, db: Session, slug: str) -> Group:
+    """The group, or NotFound."""
+    group = db.scalar(
+        select(Group)
+        .where(Group.slug == slug)
+        .options(
+            selectinload(Group.memberships).selectinload(GroupMembership.organisation),
+            selectinload(Group.work_items).selectinload(WorkPlanItem.owner),
+            selectinload(Group.committees),
+        )
+    )
+    if group is None:
+        raise NotFound(f"no group {slug!r}", field="group")
+    return group
+
+
+def list_groups(*, db: Session, committee: str | None = None) -> list[Group]:
+    """Groups by name, optionally only those a committee steers."""
+    statement = select(Group).order_by(Group.name).options(selectinload(Group.committees))
+    if committee:
+        statement = statement.where(Group.committees.any(Committee.slug == committee))
+    return list(db.scalars(statement))
+
+
+def add_member(*, db: Session, group: Group, member: GroupMemberIn) -> GroupMembership:
+    """Adds an organisation to a group; adding it twice is refused."""
+    organisation = get_organisation(db=db, slug=member.organisation)
+    if db.get(GroupMembership, (group.id, organisation.id)) is not None:
+        raise AlreadyExists(f"{organisation.name} is already in {group.name}", field="organisation")
+    membership = GroupMembership(group=group, organisation=organisation, role=member.role)
+    db.add(membership)
+    db.flush()
+    return membership
+
+
+def add_work_plan_item(*, db: Session, group: Group, item: WorkPlanItemIn) -> WorkPlanItem:
+    """Appends an objective to the group's working plan."""
+    owner = get_organisation(db=db, slug=item.owner) if item.owner else None
+    position = db.scalar(
+        select(func.coalesce(func.max(WorkPlanItem.position), -1)).where(WorkPlanItem.group_id == group.id)
+    )
+    work_item = WorkPlanItem(
+        group=group,
+        position=(position if position is not None else -1) + 1,
+        objective=item.objective,
+        deliverable=item.deliverable,
+        owner=owner,
+        due_date=item.due_date,
+        status=item.status,
+    )
+    db.add(work_item)
+    db.flush()
+    return work_item
+
+
+def update_work_plan_item(*, db: Session, item_id: int, changes: WorkPlanItemUpdate) -> WorkPlanItem:
+    """Changes the status, due date or deliverable of a working-plan line."""
+    work_item = db.get(WorkPlanItem, item_id)
+    if work_item is None:
+        raise NotFound(f"no working-plan item {item_id}", field="item_id")
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(work_item, name, value)
+    db.flush()
+    return work_item
+
+
+def group_read(group: Group) -> GroupRead:
+    """The group as the API shows it."""
+    return GroupRead(
+        id=group.id,
+        slug=group.slug,
+        name=group.name,
+        kind=group.kind,
+        description=group.description,
+        committees=[c.slug for c in group.committees],
+        activities=group.activities,
+        members=[
+            GroupMemberRead(
+                organisation=m.organisation.slug, organisation_name=m.organisation.name, role=m.role
+            )
+            for m in sorted(
+                group.memberships, key=lambda m: (m.role != MembershipRole.LEAD, m.organisation.name)
+            )
+        ],
+        work_plan=[
+            WorkPlanItemRead(
+                id=w.id,
+                objective=w.objective,
+                deliverable=w.deliverable,
+                owner=w.owner.slug if w.owner else None,
+                due_date=w.due_date,
+                status=w.status,
+            )
+            for w in group.work_items
+        ],
+    )
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def create_event(*, db: Session, data: EventCreate) -> Event:
+    """A new event; its group and organisers must exist."""
+    base = slugify(
+        f"{data.name} {data.starts_on.year}" if str(data.starts_on.year) not in data.name else data.name
+    )
+    slug = base
+    suffix = 2
+    while db.scalar(select(Event.id).where(Event.slug == slug)):
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    group = get_group(db=db, slug=data.group) if data.group else None
+    organisers = [get_organisation(db=db, slug=s) for s in dict.fromkeys(data.organisers)]
+    event = Event(
+        slug=slug,
+        group=group,
+        organisers=organisers,
+        **data.model_dump(exclude={"group", "organisers"}),
+    )
+    db.add(event)
+    db.flush()
+    return event
+
+
+def get_event(*, db: Session, slug: str, lock: bool = False) -> Event:
+    """The event, or NotFound; `lock` holds its row until the transaction ends (capacity checks)."""
+    statement = select(Event).where(Event.slug == slug)
+    if lock:
+        statement = statement.with_for_update()
+    event = db.scalar(statement)
+    if event is None:
+        raise NotFound(f"no event {slug!r}", field="event")
+    return event
+
+
+def list_events(
+    *, db: Session, upcoming_from: dt.date | None = None, past_before: dt.date | None = None
+) -> list[Event]:
+    """Events by start date: all, those ending on or after a day, or those that ended before it."""
+    statement = select(Event).options(selectinload(Event.organisers), selectinload(Event.group))
+    if upcoming_from is not None:
+        statement = statement.where(Event.ends_on >= upcoming_from).order_by(Event.starts_on)
+    elif past_before is not None:
+        statement = statement.where(Event.ends_on < past_before).order_by(Event.starts_on.desc())
+    else:
+        statement = statement.order_by(Event.starts_on)
+    return list(db.scalars(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    registered: int
+    waitlisted: int
+
+
+def attendance(*, db: Session, event_ids: list[int]) -> dict[int, Attendance]:
+    """Registered and waitlisted counts per event, in one query."""
+    if not event_ids:
+        return {}
+    rows = db.execute(
+        select(
+            Registration.event_id,
+            func.sum(case((Registration.status.in_(ACTIVE), 1), else_=0)),
+            func.sum(case((Registration.status == RegistrationStatus.WAITLISTED, 1), else_=0)),
+        )
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id)
+    )
+    counts = {event_id: Attendance(int(r or 0), int(w or 0)) for event_id, r, w in rows}
+    return {event_id: counts.get(event_id, Attendance(0, 0)) for event_id in event_ids}
+
+
+def event_read(event: Event, counts: Attendance) -> EventRead:
+    """The event as the API shows it."""
+    return EventRead(
+        id=event.id,
+        slug=event.slug,
+        name=event.name,
+        description=event.description,
+        starts_on=event.starts_on,
+        ends_on=event.ends_on,
+        mode=event.mode,
+        place=event.place,
+        country=event.country,
+        url=event.url,
+        capacity=event.capacity,
+        group=event.group.slug if event.group else None,
+        organisers=[o.slug for o in event.organisers],
+        registered=counts.registered,
+        waitlisted=counts.waitlisted,
+    )
+
+
+def _active_count(db: Session, event: Event) -> int:
+    return (
+        db.scalar(
+            select(func.count()).where(Registration.event_id == event.id, Registration.status.in_(ACTIVE))
+        )
+        or 0
+    )
+
+
+def register(*, db: Session, event_slug: str, data: RegistrationCreate, today: dt.date) -> Registration:
+    """Registers a person for an event: a seat while there is one, else the waitlist."""
+    event = get_event(db=db, slug=event_slug, lock=True)
+    if event.starts_on < today:
+        raise Conflict(
+            f"{event.name} started on {event.starts_on:%d %B %Y}: registration is closed", field="event"
+        )
+    person = people_service.find_or_create_by_email(
+        db=db, email=str(data.email), full_name=data.full_name, country=data.country
+    )
+    registration = db.scalar(
+        select(Registration).where(Registration.event_id == event.id, Registration.person_id == person.id)
+    )
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        raise Conflict(
+            f"{data.email} is already registered for {event.name} ({registration.status.value})",
+            field="email",
+        )
+    full = event.capacity is not None and _active_count(db, event) >= event.capacity
+    status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.REGISTERED
+    if registration is None:
+        registration = Registration(event=event, person=person, status=status)
+        db.add(registration)
+    else:
+        # Coming back after a cancellation puts you at the end of the queue.
+        registration.status = status
+        registration.registered_at = utcnow()
+    db.flush()
+    return registration
+
+
+def _registration_of(db: Session, event: Event, person_id: int) -> Registration:
+    registration = db.scalar(
+        select(Registration).where(Registration.event_id == event.id, Registration.person_id == person_id)
+    )
+    if registration is None:
+        raise NotFound(f"person {person_id} is not registered for {event.name}", field="person_id")
+    return registration
+
+
+def cancel_registration(*, db: Session, event_slug: str, person_id: int) -> Registration | None:
+    """Cancels a registration; a freed seat goes to the first on the waitlist, who is returned."""
+    event = get_event(db=db, slug=event_slug, lock=True)
+    registration = _registration_of(db, event, person_id)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise Conflict("this registration is already cancelled", field="person_id")
+    if registration.status == RegistrationStatus.ATTENDED:
+        raise Conflict("an attendance cannot be cancelled", field="person_id")
+    freed_seat = registration.status == RegistrationStatus.REGISTERED
+    registration.status = RegistrationStatus.CANCELLED
+    db.flush()
+    if not freed_seat:
+        return None
+    first_waiting = db.scalar(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.registered_at, Registration.id)
+        .limit(1)
+    )
+    if first_waiting is not None:
+        first_waiting.status = RegistrationStatus.REGISTERED
+        db.flush()
+    return first_waiting
+
+
+def mark_attended(*, db: Session, event_slug: str, person_id: int) -> Registration:
+    """Records that a registered person attended."""
+    event = get_event(db=db, slug=event_slug)
+    registration = _registration_of(db, event, person_id)
+    if registration.status != RegistrationStatus.REGISTERED:
+        raise Conflict(
+            f"only a registered person can attend (this one is {registration.status.value})",
+            field="person_id",
+        )
+    registration.status = RegistrationStatus.ATTENDED
+    db.flush()
+    return registration
+
+
+def waitlist_position(*, db: Session, registration: Registration) -> int | None:
+    """1 for the first on the waitlist; None when not waiting."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.scalar(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            (Registration.registered_at < registration.registered_at)
+            | (
+                (Registration.registered_at == registration.registered_at)
+                & (Registration.id < registration.id)
+            ),
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def registration_read(*, db: Session, registration: Registration) -> RegistrationRead:
+    """The registration as the API shows it."""
+    return RegistrationRead(
+        id=registration.id,
+        event=registration.event.slug,
+        person_id=registration.person_id,
+        status=registration.status,
+        registered_at=registration.registered_at,
+        waitlist_position=waitlist_position(db=db, registration=registration),
+    )
+
+
+def registrations(*, db: Session, event_slug: str) -> list[Registration]:
+    """Every registration of an event, oldest first."""
+    event = get_event(db=db, slug=event_slug)
+    return list(
+        db.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id)
+            .options(selectinload(Registration.person))
+            .order_by(Registration.registered_at, Registration.id)
+        )
+    )
+
+
+# --- the alliance at a glance ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AllianceFigures:
+    organisations: int
+    countries: int
+    committees: int
+    groups: int
+    events: int
+
+
+def figures(*, db: Session) -> AllianceFigures:
+    """Headline counts for the home page."""
+    return AllianceFigures(
+        organisations=db.scalar(select(func.count()).select_from(Organisation)) or 0,
+        countries=db.scalar(select(func.count(func.distinct(Organisation.country)))) or 0,
+        committees=db.scalar(select(func.count()).select_from(Committee)) or 0,
+        groups=db.scalar(select(func.count()).select_from(Group)) or 0,
+        events=db.scalar(select(func.count()).select_from(Event)) or 0,
+    )
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+def create_project(*, db: Session, data: ProjectCreate) -> Project:
+    """Records a strategic project the alliance builds on."""
+    slug = slugify(data.name)
+    if db.scalar(select(Project.id).where(Project.slug == slug)):
+        raise AlreadyExists(f"a project named {data.name!r} exists already", field="name")
+    project = Project(slug=slug, **data.model_dump())
+    db.add(project)
+    db.flush()
+    return project
+
+
+def list_projects(*, db: Session) -> list[Project]:
+    """Projects, the most recent first."""
+    return list(db.scalars(select(Project).order_by(Project.started_on.desc().nulls_first(), Project.name)))

@@ -1,0 +1,110 @@
+"""The `skillatlas` command: serve, database migrations, the demo alliance, and each domain's commands."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from skillatlas.config import Settings, get_settings
+from skillatlas.errors import SkillAtlasError
+
+app = typer.Typer(
+    help="SkillAtlas: skills intelligence for the Automotive Skills Alliance.", no_args_is_help=True
+)
+db_app = typer.Typer(help="The database: migrations and status.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(command: F) -> F:
+    """A domain error becomes one red line on stderr and exit code 2, never a stack trace."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SkillAtlasError as exc:
+            err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_database(settings: Settings | None = None) -> Any:
+    """The session factory for the configured database, migrated to the latest schema."""
+    from skillatlas import db
+
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.effective_database_url)
+    db.upgrade(engine)
+    return db.session_factory(engine)
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Apply the migrations."""
+    from skillatlas import db
+
+    settings = get_settings()
+    engine = db.make_engine(settings.effective_database_url)
+    db.upgrade(engine, revision)
+    console.print(
+        f"database at revision [bold]{db.current_revision(engine)}[/bold] ({engine.url.render_as_string()})"
+    )
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    from skillatlas import db
+
+    engine = db.make_engine(get_settings().effective_database_url)
+    console.print(db.current_revision(engine) or "not migrated")
+
+
+@app.command()
+@friendly_errors
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default 127.0.0.1, or SKILLATLAS_HOST)."),
+    port: int = typer.Option(None, help="Port (default 8000, or SKILLATLAS_PORT)."),
+    demo: bool = typer.Option(True, help="Load the ASA demo alliance when the database is empty."),
+) -> None:
+    """Migrate the database, load the demo alliance into an empty one, and serve the site."""
+    import uvicorn
+
+    from skillatlas.db import unit_of_work
+    from skillatlas.demo import loader
+    from skillatlas.web.app import create_app
+
+    settings = get_settings()
+    sessions = open_database(settings)
+    if demo:
+        with unit_of_work(sessions) as session:
+            if loader.is_empty(db=session):
+                report = loader.load_demo(db=session)
+                console.print(f"loaded the ASA demo alliance: {report.summary()}")
+    host = host or settings.host
+    port = port or settings.port
+    console.print(
+        f"SkillAtlas on [bold]http://{host}:{port}[/bold] (database: {settings.effective_database_url})"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _mount_domains() -> None:
+    from skillatlas.alliance.cli import app as alliance_app
+    from skillatlas.demo.cli import demo
+
+    app.add_typer(alliance_app, name="alliance")
+    app.command(name="demo")(demo)
+
+
+_mount_domains()

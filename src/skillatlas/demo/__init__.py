@@ -1,0 +1,1 @@
+"""The ASA demo alliance and the synthetic population for scale work."""

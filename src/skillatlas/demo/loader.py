@@ -1,0 +1,100 @@
+"""Loads the ASA demo alliance from its data file through the ordinary services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from skillatlas.alliance import service
+from skillatlas.alliance.models import Committee, Event, Group, Organisation, Project
+from skillatlas.alliance.schemas import EventCreate, GroupCreate, OrganisationCreate, ProjectCreate
+from skillatlas.validation import parse_input, slugify
+
+
+@dataclass
+class LoadReport:
+    """What a load added and what was there already."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, *, added: bool) -> None:
+        target = self.added if added else self.skipped
+        target[kind] = target.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        parts = [f"{n} {kind}" for kind, n in self.added.items()]
+        text = ", ".join(parts) or "nothing new"
+        if self.skipped:
+            text += f" ({sum(self.skipped.values())} already present)"
+        return text
+
+
+def demo_data() -> dict[str, Any]:
+    """The parsed demo data file."""
+    text = (resources.files("skillatlas.demo") / "data" / "asa.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def alliance_profile() -> dict[str, Any]:
+    """The alliance's own description: mission, ambition, first KPIs."""
+    return demo_data()["alliance"]
+
+
+def is_empty(*, db: Session) -> bool:
+    """True when the database holds no organisation and no committee yet."""
+    organisations = db.scalar(select(func.count()).select_from(Organisation)) or 0
+    committees = db.scalar(select(func.count()).select_from(Committee)) or 0
+    return organisations == 0 and committees == 0
+
+
+def _exists(db: Session, model: type[Any], slug: str) -> bool:
+    return db.scalar(select(model.id).where(model.slug == slug)) is not None
+
+
+def load_demo(*, db: Session) -> LoadReport:
+    """Adds the demo alliance; what is already there (by slug) is left as it is, so it can be rerun."""
+    data = demo_data()
+    report = LoadReport()
+    for committee in data["committees"]:
+        present = _exists(db, Committee, slugify(committee["name"]))
+        if not present:
+            service.create_committee(
+                db=db,
+                name=committee["name"],
+                description=committee["description"],
+                priorities=committee["priorities"],
+            )
+        report.count("committees", added=not present)
+    for organisation in data["organisations"]:
+        values = parse_input(OrganisationCreate, organisation)
+        present = _exists(db, Organisation, slugify(values.short_name or values.name))
+        if not present:
+            service.create_organisation(db=db, data=values)
+        report.count("organisations", added=not present)
+    for project in data["projects"]:
+        values = parse_input(ProjectCreate, project)
+        present = _exists(db, Project, slugify(values.name))
+        if not present:
+            service.create_project(db=db, data=values)
+        report.count("projects", added=not present)
+    for group in data["groups"]:
+        spec = {k: v for k, v in group.items() if k != "note"}
+        spec["members"] = [{"organisation": slug} for slug in spec.get("members", [])]
+        values = parse_input(GroupCreate, spec)
+        present = _exists(db, Group, slugify(values.name))
+        if not present:
+            service.create_group(db=db, data=values)
+        report.count("groups", added=not present)
+    for event in data["events"]:
+        values = parse_input(EventCreate, event)
+        present = db.scalar(select(Event.id).where(Event.name == values.name)) is not None
+        if not present:
+            service.create_event(db=db, data=values)
+        report.count("events", added=not present)
+    return report

@@ -1,0 +1,68 @@
+"""Domain errors: every front door turns these into a clear message."""
+
+from __future__ import annotations
+
+
+class SkillAtlasError(Exception):
+    """A rule of the domain was broken; the message is meant for the user."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The JSON body the API returns."""
+        return {"detail": self.message, "field": self.field, "code": self.code}
+
+
+class InvalidInput(SkillAtlasError):
+    """A value is malformed or out of range."""
+
+    status_code = 422
+    code = "invalid"
+
+
+class NotFound(SkillAtlasError):
+    """The named thing does not exist."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class AlreadyExists(SkillAtlasError):
+    """The thing to create exists already."""
+
+    status_code = 409
+    code = "already_exists"
+
+
+class Conflict(SkillAtlasError):
+    """The action contradicts the current state (registering twice, a past event)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PermissionDenied(SkillAtlasError):
+    """The user may not do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotAuthenticated(SkillAtlasError):
+    """The action needs a logged-in user."""
+
+    status_code = 401
+    code = "not_authenticated"
+
+
+class DatabaseUnavailable(SkillAtlasError):
+    """The database cannot be reached; the action can be retried later."""
+
+    status_code = 503
+    code = "database_unavailable"

@@ -1,0 +1,1 @@
+"""People: workers, experts and trainers, the personal data the platform holds about them."""

@@ -1,0 +1,51 @@
+"""The FastAPI application: one process serving the pages, the REST API and the static files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from skillatlas import __version__
+from skillatlas.alliance import api as alliance_api
+from skillatlas.alliance import pages as alliance_pages
+from skillatlas.config import Settings, get_settings
+from skillatlas.db import make_engine, session_factory
+from skillatlas.web import errors
+from skillatlas.web.deps import DB
+from skillatlas.web.limits import BodySizeLimit
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
+    """The app on the configured database; the schema must already be migrated (serve does it)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="SkillAtlas",
+        version=__version__,
+        description="Skills intelligence for the Automotive Skills Alliance: the alliance, its members and events.",
+    )
+    engine = make_engine(settings.effective_database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    app.mount(
+        "/static", StaticFiles(directory=str(resources.files("skillatlas.web") / "static")), name="static"
+    )
+
+    @app.get("/api/health", tags=["meta"])
+    def health(db: DB) -> dict[str, str]:
+        """Answers when the app and its database are up."""
+        db.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(alliance_api.router)
+    app.include_router(alliance_pages.router)
+    return app
