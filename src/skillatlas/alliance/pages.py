@@ -37,6 +37,18 @@ def home(request: Request, db: DB, today: Today) -> HTMLResponse:
     )
 
 
+@router.get("/about", response_class=HTMLResponse)
+def about(request: Request, db: DB) -> HTMLResponse:
+    """The alliance's mission, ambition, first KPIs and the projects it builds on."""
+    from skillatlas.demo.loader import alliance_profile
+
+    return templates.TemplateResponse(
+        request,
+        "alliance/about.html",
+        {"profile": alliance_profile(), "projects": service.list_projects(db=db)},
+    )
+
+
 @router.get("/committees/{slug}", response_class=HTMLResponse)
 def committee(request: Request, db: DB, slug: str) -> HTMLResponse:
     """A topic committee, its priorities and the groups it steers."""

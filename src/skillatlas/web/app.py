@@ -7,6 +7,8 @@ from collections.abc import Callable
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -27,6 +29,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         title="SkillAtlas",
         version=__version__,
         description="Skills intelligence for the Automotive Skills Alliance: the alliance, its members and events.",
+        docs_url=None,
+        redoc_url=None,
     )
     engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
@@ -39,6 +43,17 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("skillatlas.web") / "static")), name="static"
     )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI from the package's own static files: nothing is loaded from a CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="SkillAtlas API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     @app.get("/api/health", tags=["meta"])
     def health(db: DB) -> dict[str, str]:

@@ -1,0 +1,129 @@
+"""Fixtures: a real database per test run (a SQLite file, or a fresh PostgreSQL database), the app over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from skillatlas import db as database
+from skillatlas.config import Settings, get_settings
+from skillatlas.models import metadata
+from skillatlas.web.app import create_app
+
+# The tests' "now": a fixed day, so that what is upcoming or past never depends on when they run.
+NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+POSTGRES_ADMIN_URL = os.environ.get("SKILLATLAS_TEST_POSTGRES_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if POSTGRES_ADMIN_URL:
+        return f"database: PostgreSQL ({make_url(POSTGRES_ADMIN_URL).render_as_string()})"
+    return "database: SQLite file"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new, empty database for this test run, dropped at the end."""
+    if not POSTGRES_ADMIN_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'skillatlas.db'}"
+        return
+    name = f"skillatlas_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """The engine on the test database, migrated to the latest revision once per run."""
+    engine = database.make_engine(database_url)
+    database.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def wipe(engine: Engine) -> None:
+    """Removes every row of every table (the schema stays)."""
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """The migrated engine; every test starts from empty tables."""
+    wipe(migrated_engine)
+    yield migrated_engine
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return database.session_factory(engine)
+
+
+@pytest.fixture
+def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for arranging and checking data; the test commits what it arranges."""
+    session = sessions()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    """The real app over HTTP on the test database, with the clock pinned to NOW."""
+    app = create_app(settings, clock=lambda: NOW)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def demo(sessions: sessionmaker[Session]) -> None:
+    """The ASA demo alliance, loaded."""
+    from skillatlas.demo.loader import load_demo
+
+    with database.unit_of_work(sessions) as session:
+        load_demo(db=session)
+
+
+@pytest.fixture
+def cli_env(settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Environment for running the CLI against the test database."""
+    env = {
+        "SKILLATLAS_DATABASE_URL": settings.effective_database_url,
+        "SKILLATLAS_DATA_DIR": str(settings.data_dir),
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield env
+    get_settings.cache_clear()
