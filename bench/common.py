@@ -25,17 +25,23 @@ def machine() -> dict[str, Any]:
     }
 
 
-def report(name: str, title: str, columns: list[str], rows: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Path:
+def report(
+    name: str, title: str, columns: list[str], rows: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> Path:
     """Prints the rows as a table and saves them with the machine description."""
     table = Table(title=title)
     for column in columns:
-        table.add_column(column, justify="right" if column not in ("engine", "case", "system", "set") else "left")
+        table.add_column(
+            column, justify="right" if column not in ("engine", "case", "system", "set") else "left"
+        )
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
     Console().print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"benchmark": name, "machine": machine(), "rows": rows, **(extra or {})}, indent=2))
+    path.write_text(
+        json.dumps({"benchmark": name, "machine": machine(), "rows": rows, **(extra or {})}, indent=2)
+    )
     Console().print(f"saved {path}")
     return path
 

@@ -91,19 +91,37 @@ def serve(
             if loader.is_empty(db=session):
                 report = loader.load_demo(db=session)
                 console.print(f"loaded the ASA demo alliance: {report.summary()}")
+    with unit_of_work(sessions) as session:
+        # Only in a demo database, and only while the demo password was not changed.
+        demo_login = loader.demo_office_login(db=session)
     host = host or settings.host
     port = port or settings.port
     console.print(
         f"SkillAtlas on [bold]http://{host}:{port}[/bold] (database: {settings.effective_database_url})"
     )
+    if demo_login is not None:
+        console.print(
+            f"demo: log in at http://{host}:{port}/login as [bold]{demo_login.email}[/bold] with the password "
+            f"[bold]{demo_login.password}[/bold] (the alliance office; demo data only, see demo/data/asa.yaml)",
+            highlight=False,
+        )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def _mount_domains() -> None:
     from skillatlas.alliance.cli import app as alliance_app
+    from skillatlas.auth.cli import app as users_app
+    from skillatlas.credentials.cli import app as credentials_app
     from skillatlas.demo.cli import demo
+    from skillatlas.intelligence.cli import intelligence_app, skills_app
+    from skillatlas.taxonomy.cli import app as taxonomy_app
 
     app.add_typer(alliance_app, name="alliance")
+    app.add_typer(users_app, name="users")
+    app.add_typer(taxonomy_app, name="taxonomy")
+    app.add_typer(skills_app, name="skills")
+    app.add_typer(intelligence_app, name="intelligence")
+    app.add_typer(credentials_app, name="credentials")
     app.command(name="demo")(demo)
 
 

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # Large enough for a CSV import, small enough that a hostile body cannot exhaust memory.
     max_body_bytes: int = 20 * 1024 * 1024
     debug: bool = False
+    # Dense embeddings for search and skill extraction: "use-m3" (default, chosen by
+    # bench/skill_extraction.py), "e5-small", or "none" for lexical (BM25) only.
+    embedding_backend: str = "use-m3"
 
     @property
     def effective_database_url(self) -> str:

@@ -1,9 +1,21 @@
 """Every table of every domain, gathered so that Alembic and the tests see one metadata."""
 
 from skillatlas.alliance import models as alliance_models
+from skillatlas.auth import models as auth_models
+from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
+from skillatlas.intelligence import models as intelligence_models
 from skillatlas.people import models as people_models
+from skillatlas.taxonomy import models as taxonomy_models
 
 metadata = Base.metadata
 
-__all__ = ["alliance_models", "metadata", "people_models"]
+__all__ = [
+    "alliance_models",
+    "auth_models",
+    "credentials_models",
+    "intelligence_models",
+    "metadata",
+    "people_models",
+    "taxonomy_models",
+]

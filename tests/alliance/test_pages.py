@@ -6,7 +6,7 @@ import datetime as dt
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import TODAY
+from tests.conftest import TODAY, create_user, login
 
 
 def test_home_shows_the_alliance_at_a_glance(client: TestClient, demo: None) -> None:
@@ -34,30 +34,40 @@ def test_pages_for_each_kind_of_thing(client: TestClient, demo: None) -> None:
     assert "ACEA" in client.get("/organisations", params={"q": "acea"}).text
 
 
-def test_register_from_the_event_page(client: TestClient, demo: None) -> None:
-    form = {"full_name": "Ioana Popescu", "email": "ioana@example.org"}
-    page = client.post("/events/hydrogen-vet-forum-2027/register", data=form)
+def test_register_from_the_event_page(client: TestClient, sessions, demo: None) -> None:
+    anonymous = client.get("/events/hydrogen-vet-forum-2027").text
+    assert 'Log in</a> or <a href="/signup">sign up</a> to register' in anonymous
+    create_user(sessions, "ioana@example.org", {"role": "worker"})
+    login(client, "ioana@example.org")
+    page = client.post("/events/hydrogen-vet-forum-2027/register")
     assert page.status_code == 201
     assert "You are registered" in page.text
-    again = client.post("/events/hydrogen-vet-forum-2027/register", data=form)
+    again = client.post("/events/hydrogen-vet-forum-2027/register")
     assert again.status_code == 409
-    assert "already registered" in again.text
-    assert 'value="ioana@example.org"' in again.text  # the form keeps what was typed
+    assert "ioana@example.org is already registered" in again.text
+    assert "You are registered." in client.get("/events/hydrogen-vet-forum-2027").text
     assert client.get("/api/events/hydrogen-vet-forum-2027").json()["registered"] == 1
 
 
-def test_full_event_puts_you_on_the_waitlist(client: TestClient) -> None:
+def test_full_event_puts_you_on_the_waitlist(office_client: TestClient, sessions) -> None:
     day = (TODAY + dt.timedelta(days=3)).isoformat()
-    client.post(
+    office_client.post(
         "/api/events",
         json={"name": "Tiny", "starts_on": day, "ends_on": day, "mode": "online", "capacity": 1},
     )
-    client.post("/events/tiny-2026/register", data={"full_name": "A", "email": "a@example.org"})
-    page = client.post("/events/tiny-2026/register", data={"full_name": "B", "email": "b@example.org"})
+    for name in ("a", "b"):
+        create_user(sessions, f"{name}@example.org", {"role": "worker"})
+    login(office_client, "a@example.org")
+    office_client.post("/events/tiny-2026/register")
+    login(office_client, "b@example.org")
+    page = office_client.post("/events/tiny-2026/register")
     assert "number 1 on the waitlist" in page.text
 
 
-def test_organisation_form_errors_keep_the_input_and_save_nothing(client: TestClient, demo: None) -> None:
+def test_organisation_form_errors_keep_the_input_and_save_nothing(
+    office_client: TestClient, demo: None
+) -> None:
+    client = office_client  # the forms that add things are the office's
     before = len(client.get("/api/organisations").json())
     page = client.post("/organisations", data={"name": "New Co", "type": "industry", "country": "ZZ"})
     assert page.status_code == 422
@@ -68,7 +78,8 @@ def test_organisation_form_errors_keep_the_input_and_save_nothing(client: TestCl
     assert len(client.get("/api/organisations").json()) == before
 
 
-def test_organisation_form_creates_and_redirects(client: TestClient) -> None:
+def test_organisation_form_creates_and_redirects(office_client: TestClient) -> None:
+    client = office_client  # the forms that add things are the office's
     response = client.post(
         "/organisations",
         data={"name": "Regio Mobil", "type": "regional_authority", "country": "de", "nuts_region": "de11",
@@ -80,7 +91,8 @@ def test_organisation_form_creates_and_redirects(client: TestClient) -> None:
     assert "NUTS DE11" in client.get("/organisations/regio-mobil").text
 
 
-def test_event_form_refuses_end_before_start(client: TestClient, demo: None) -> None:
+def test_event_form_refuses_end_before_start(office_client: TestClient, demo: None) -> None:
+    client = office_client  # the forms that add things are the office's
     start = (TODAY + dt.timedelta(days=10)).isoformat()
     end = (TODAY + dt.timedelta(days=9)).isoformat()
     page = client.post(
@@ -91,7 +103,8 @@ def test_event_form_refuses_end_before_start(client: TestClient, demo: None) -> 
     assert "Backwards" not in client.get("/events").text.split("<h1>Events</h1>")[1]
 
 
-def test_event_form_creates_with_organisers(client: TestClient, demo: None) -> None:
+def test_event_form_creates_with_organisers(office_client: TestClient, demo: None) -> None:
+    client = office_client  # the forms that add things are the office's
     day = (TODAY + dt.timedelta(days=40)).isoformat()
     response = client.post(
         "/events",

@@ -48,8 +48,9 @@ def test_synthetic_population_is_deterministic() -> None:
 
 def test_synthetic_population_spreads_over_countries_and_members(db: Session) -> None:
     loader.load_demo(db=db)
+    demo_persons = db.scalar(select(func.count()).select_from(Person))  # the demo accounts' persons
     synthetic.add_population(db=db, n=3000, seed=11)
-    assert db.scalar(select(func.count()).select_from(Person)) == 3000
+    assert db.scalar(select(func.count()).select_from(Person)) == 3000 + demo_persons
     countries = db.scalar(select(func.count(func.distinct(Person.country))))
     employers = db.scalar(select(func.count(func.distinct(Person.employer_id))))
     assert countries >= 15 and employers >= 15

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, status
 
 from skillatlas.alliance import service
 from skillatlas.alliance.models import OrganisationType
@@ -23,7 +23,9 @@ from skillatlas.alliance.schemas import (
     WorkPlanItemRead,
     WorkPlanItemUpdate,
 )
-from skillatlas.web.deps import DB, Today
+from skillatlas.people import service as people_service
+from skillatlas.people.schemas import PersonRead
+from skillatlas.web.deps import DB, Actor, Today
 
 router = APIRouter(prefix="/api", tags=["alliance"])
 
@@ -43,15 +45,31 @@ def list_organisations(
 
 
 @router.post("/organisations", response_model=OrganisationRead, status_code=status.HTTP_201_CREATED)
-def create_organisation(db: DB, data: OrganisationCreate) -> OrganisationRead:
-    """Adds an organisation."""
-    return OrganisationRead.model_validate(service.create_organisation(db=db, data=data))
+def create_organisation(db: DB, actor: Actor, data: OrganisationCreate) -> OrganisationRead:
+    """Adds an organisation (the alliance office)."""
+    return OrganisationRead.model_validate(service.create_organisation(db=db, actor=actor, data=data))
 
 
 @router.get("/organisations/{slug}", response_model=OrganisationRead)
 def get_organisation(db: DB, slug: str) -> OrganisationRead:
     """One organisation."""
     return OrganisationRead.model_validate(service.get_organisation(db=db, slug=slug))
+
+
+@router.get("/organisations/{slug}/staff", response_model=list[PersonRead])
+def organisation_staff(
+    db: DB,
+    actor: Actor,
+    slug: str,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[PersonRead]:
+    """The persons the organisation employs (the office and the organisation's managers)."""
+    organisation = service.get_organisation(db=db, slug=slug)
+    staff = people_service.staff_of(
+        db=db, actor=actor, organisation_id=organisation.id, limit=limit, offset=offset
+    )
+    return [PersonRead.model_validate(p) for p in staff]
 
 
 @router.get("/committees", response_model=list[CommitteeRead])
@@ -76,9 +94,9 @@ def list_groups(db: DB, committee: Annotated[str | None, Query(max_length=80)] =
 
 
 @router.post("/groups", response_model=GroupRead, status_code=status.HTTP_201_CREATED)
-def create_group(db: DB, data: GroupCreate) -> GroupRead:
+def create_group(db: DB, actor: Actor, data: GroupCreate) -> GroupRead:
     """Creates a group with its committees, members and working plan."""
-    group = service.create_group(db=db, data=data)
+    group = service.create_group(db=db, actor=actor, data=data)
     return service.group_read(service.get_group(db=db, slug=group.slug))
 
 
@@ -89,24 +107,26 @@ def get_group(db: DB, slug: str) -> GroupRead:
 
 
 @router.post("/groups/{slug}/members", response_model=GroupRead, status_code=status.HTTP_201_CREATED)
-def add_member(db: DB, slug: str, data: GroupMemberIn) -> GroupRead:
+def add_member(db: DB, actor: Actor, slug: str, data: GroupMemberIn) -> GroupRead:
     """Adds an organisation to a group."""
-    service.add_member(db=db, group=service.get_group(db=db, slug=slug), member=data)
+    service.add_member(db=db, actor=actor, group=service.get_group(db=db, slug=slug), member=data)
     db.expire_all()
     return service.group_read(service.get_group(db=db, slug=slug))
 
 
 @router.post("/groups/{slug}/work-plan", response_model=WorkPlanItemRead, status_code=status.HTTP_201_CREATED)
-def add_work_plan_item(db: DB, slug: str, data: WorkPlanItemIn) -> WorkPlanItemRead:
+def add_work_plan_item(db: DB, actor: Actor, slug: str, data: WorkPlanItemIn) -> WorkPlanItemRead:
     """Adds an objective to a group's working plan."""
-    item = service.add_work_plan_item(db=db, group=service.get_group(db=db, slug=slug), item=data)
+    item = service.add_work_plan_item(
+        db=db, actor=actor, group=service.get_group(db=db, slug=slug), item=data
+    )
     return _work_item_read(item)
 
 
 @router.patch("/work-plan/{item_id}", response_model=WorkPlanItemRead)
-def update_work_plan_item(db: DB, item_id: int, data: WorkPlanItemUpdate) -> WorkPlanItemRead:
+def update_work_plan_item(db: DB, actor: Actor, item_id: int, data: WorkPlanItemUpdate) -> WorkPlanItemRead:
     """Changes the status, due date or deliverable of a working-plan line."""
-    return _work_item_read(service.update_work_plan_item(db=db, item_id=item_id, changes=data))
+    return _work_item_read(service.update_work_plan_item(db=db, actor=actor, item_id=item_id, changes=data))
 
 
 def _work_item_read(item: service.WorkPlanItem) -> WorkPlanItemRead:
@@ -135,9 +155,9 @@ def list_events(
 
 
 @router.post("/events", response_model=EventRead, status_code=status.HTTP_201_CREATED)
-def create_event(db: DB, data: EventCreate) -> EventRead:
-    """Adds an event."""
-    event = service.create_event(db=db, data=data)
+def create_event(db: DB, actor: Actor, data: EventCreate) -> EventRead:
+    """Adds an event (the office, or the lead of the event's group)."""
+    event = service.create_event(db=db, actor=actor, data=data)
     return service.event_read(event, service.attendance(db=db, event_ids=[event.id])[event.id])
 
 
@@ -151,30 +171,34 @@ def get_event(db: DB, slug: str) -> EventRead:
 @router.post(
     "/events/{slug}/registrations", response_model=RegistrationRead, status_code=status.HTTP_201_CREATED
 )
-def register(db: DB, today: Today, slug: str, data: RegistrationCreate) -> RegistrationRead:
-    """Registers a person: a seat while there is one, else the waitlist."""
-    registration = service.register(db=db, event_slug=slug, data=data, today=today)
+def register(
+    db: DB, actor: Actor, today: Today, slug: str, data: Annotated[RegistrationCreate | None, Body()] = None
+) -> RegistrationRead:
+    """Registers you (no body), or another person by name and e-mail (the office and the group's leads):
+    a seat while there is one, else the waitlist."""
+    registration = service.register(db=db, actor=actor, event_slug=slug, data=data, today=today)
     return service.registration_read(db=db, registration=registration)
 
 
 @router.post("/events/{slug}/registrations/{person_id}/cancel", response_model=RegistrationRead | None)
-def cancel_registration(db: DB, slug: str, person_id: int) -> RegistrationRead | None:
-    """Cancels a registration; returns whoever was promoted from the waitlist, if anyone."""
-    promoted = service.cancel_registration(db=db, event_slug=slug, person_id=person_id)
+def cancel_registration(db: DB, actor: Actor, slug: str, person_id: int) -> RegistrationRead | None:
+    """Cancels a registration (your own, or as the office or a lead of the event's group); returns whoever
+    was promoted from the waitlist, if anyone."""
+    promoted = service.cancel_registration(db=db, actor=actor, event_slug=slug, person_id=person_id)
     return service.registration_read(db=db, registration=promoted) if promoted else None
 
 
 @router.post("/events/{slug}/registrations/{person_id}/attended", response_model=RegistrationRead)
-def mark_attended(db: DB, slug: str, person_id: int) -> RegistrationRead:
-    """Records attendance."""
-    registration = service.mark_attended(db=db, event_slug=slug, person_id=person_id)
+def mark_attended(db: DB, actor: Actor, slug: str, person_id: int) -> RegistrationRead:
+    """Records attendance (the office and the leads of the event's group)."""
+    registration = service.mark_attended(db=db, actor=actor, event_slug=slug, person_id=person_id)
     return service.registration_read(db=db, registration=registration)
 
 
 @router.get("/events/{slug}/registrations", response_model=list[RegistrationRead])
-def list_registrations(db: DB, slug: str) -> list[RegistrationRead]:
-    """Every registration of the event."""
+def list_registrations(db: DB, actor: Actor, slug: str) -> list[RegistrationRead]:
+    """Every registration of the event (the office and the leads of the event's group)."""
     return [
         service.registration_read(db=db, registration=r)
-        for r in service.registrations(db=db, event_slug=slug)
+        for r in service.registrations(db=db, actor=actor, event_slug=slug)
     ]

@@ -7,11 +7,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from skillatlas.alliance import service
 from skillatlas.alliance.models import ActivityType, EventMode, OrganisationType
-from skillatlas.alliance.schemas import EventCreate, OrganisationCreate, RegistrationCreate
+from skillatlas.alliance.schemas import EventCreate, OrganisationCreate
+from skillatlas.auth.permissions import Principal, allowed, authorize
 from skillatlas.errors import SkillAtlasError
 from skillatlas.geo import EU_COUNTRIES
+from skillatlas.people import service as people_service
 from skillatlas.validation import parse_input
-from skillatlas.web.deps import DB, Today
+from skillatlas.web.deps import DB, Actor, Today
 from skillatlas.web.forms import form_again, form_values
 from skillatlas.web.templating import templates
 
@@ -91,20 +93,23 @@ def _organisation_form_context() -> dict[str, object]:
 
 
 @router.get("/organisations/new", response_class=HTMLResponse)
-def new_organisation(request: Request) -> HTMLResponse:
-    """The form to add an organisation."""
+def new_organisation(request: Request, actor: Actor) -> HTMLResponse:
+    """The form to add an organisation (the alliance office)."""
+    authorize(actor, "organisation.create")
     return templates.TemplateResponse(
         request, "alliance/organisation_form.html", {**_organisation_form_context(), "values": {}}
     )
 
 
 @router.post("/organisations", response_class=HTMLResponse, response_model=None)
-async def create_organisation(request: Request, db: DB) -> HTMLResponse | RedirectResponse:
+async def create_organisation(request: Request, db: DB, actor: Actor) -> HTMLResponse | RedirectResponse:
     """Adds an organisation, or shows the form again with what is wrong."""
     values = await form_values(request)
     values["is_member"] = "is_member" in values
     try:
-        created = service.create_organisation(db=db, data=parse_input(OrganisationCreate, values))
+        created = service.create_organisation(
+            db=db, actor=actor, data=parse_input(OrganisationCreate, values)
+        )
     except SkillAtlasError as exc:
         return form_again(
             request,
@@ -117,10 +122,17 @@ async def create_organisation(request: Request, db: DB) -> HTMLResponse | Redire
 
 
 @router.get("/organisations/{slug}", response_class=HTMLResponse)
-def organisation(request: Request, db: DB, slug: str) -> HTMLResponse:
-    """An organisation and the groups it takes part in."""
+def organisation(request: Request, db: DB, actor: Actor, slug: str) -> HTMLResponse:
+    """An organisation and the groups it takes part in; its staff for the office and its managers."""
     found = service.get_organisation(db=db, slug=slug)
-    return templates.TemplateResponse(request, "alliance/organisation.html", {"organisation": found})
+    staff = (
+        people_service.staff_of(db=db, actor=actor, organisation_id=found.id)
+        if allowed(actor, "organisation.read_staff", organisation_id=found.id)
+        else None
+    )
+    return templates.TemplateResponse(
+        request, "alliance/organisation.html", {"organisation": found, "staff": staff}
+    )
 
 
 @router.get("/events", response_class=HTMLResponse)
@@ -131,60 +143,79 @@ def events(request: Request, db: DB, today: Today) -> HTMLResponse:
     return templates.TemplateResponse(request, "alliance/events.html", {"upcoming": upcoming, "past": past})
 
 
-def _event_form_context(db: DB) -> dict[str, object]:
+def _event_form_context(db: DB, actor: Principal) -> dict[str, object]:
+    # Offer only the groups the actor may add events to (a group lead: their own).
+    groups = [
+        g for g in service.list_groups(db=db) if allowed(actor, "event.create", **service.group_facts(g))
+    ]
     return {
         "modes": EventMode,
         "countries": EU_COUNTRIES,
-        "groups": service.list_groups(db=db),
+        "groups": groups,
+        "without_group": allowed(actor, "event.create"),
         "organisations": service.list_organisations(db=db),
     }
 
 
 @router.get("/events/new", response_class=HTMLResponse)
-def new_event(request: Request, db: DB) -> HTMLResponse:
-    """The form to add an event."""
+def new_event(request: Request, db: DB, actor: Actor) -> HTMLResponse:
+    """The form to add an event (the office, and the leads of groups and committees)."""
+    authorize(actor, "event.open_form")
     return templates.TemplateResponse(
-        request, "alliance/event_form.html", {**_event_form_context(db), "values": {}}
+        request, "alliance/event_form.html", {**_event_form_context(db, actor), "values": {}}
     )
 
 
 @router.post("/events", response_class=HTMLResponse, response_model=None)
-async def create_event(request: Request, db: DB) -> HTMLResponse | RedirectResponse:
+async def create_event(request: Request, db: DB, actor: Actor) -> HTMLResponse | RedirectResponse:
     """Adds an event, or shows the form again with what is wrong."""
     values = await form_values(request, lists=("organisers",))
     try:
-        created = service.create_event(db=db, data=parse_input(EventCreate, values))
+        created = service.create_event(db=db, actor=actor, data=parse_input(EventCreate, values))
     except SkillAtlasError as exc:
         return form_again(
-            request, db, "alliance/event_form.html", exc, {**_event_form_context(db), "values": values}
+            request, db, "alliance/event_form.html", exc, {**_event_form_context(db, actor), "values": values}
         )
     return RedirectResponse(f"/events/{created.slug}", status_code=303)
 
 
-def _event_context(db: DB, slug: str, today: Today) -> dict[str, object]:
+def _event_context(db: DB, actor: Principal, slug: str, today: Today) -> dict[str, object]:
     event = service.get_event(db=db, slug=slug)
     counts = service.attendance(db=db, event_ids=[event.id])[event.id]
-    return {"event": event, "counts": counts, "open": event.starts_on >= today, "values": {}}
+    facts = service.event_facts(event)
+    registrations = (
+        service.registrations(db=db, actor=actor, event_slug=slug)
+        if allowed(actor, "registration.list", **facts)
+        else None
+    )
+    mine = service.own_registration(db=db, actor=actor, event=event)
+    return {
+        "event": event,
+        "counts": counts,
+        "open": event.starts_on >= today,
+        "values": {},
+        "registrations": registrations,
+        "mine": mine,
+        "mine_position": service.waitlist_position(db=db, registration=mine) if mine else None,
+    }
 
 
 @router.get("/events/{slug}", response_class=HTMLResponse)
-def event(request: Request, db: DB, today: Today, slug: str) -> HTMLResponse:
-    """An event with its registration form."""
-    return templates.TemplateResponse(request, "alliance/event.html", _event_context(db, slug, today))
+def event(request: Request, db: DB, actor: Actor, today: Today, slug: str) -> HTMLResponse:
+    """An event: a logged-in user registers from here; the office and the group's leads see who did."""
+    return templates.TemplateResponse(request, "alliance/event.html", _event_context(db, actor, slug, today))
 
 
 @router.post("/events/{slug}/register", response_class=HTMLResponse)
-async def register(request: Request, db: DB, today: Today, slug: str) -> HTMLResponse:
-    """Registers for an event and says whether it is a seat or the waitlist."""
-    values = await form_values(request)
+async def register(request: Request, db: DB, actor: Actor, today: Today, slug: str) -> HTMLResponse:
+    """Registers the logged-in user and says whether it is a seat or the waitlist."""
     try:
-        registration = service.register(
-            db=db, event_slug=slug, data=parse_input(RegistrationCreate, values), today=today
-        )
+        registration = service.register(db=db, actor=actor, event_slug=slug, today=today)
     except SkillAtlasError as exc:
-        context = _event_context(db, slug, today)
-        return form_again(request, db, "alliance/event.html", exc, {**context, "values": values})
-    context = _event_context(db, slug, today)
+        db.rollback()
+        context = _event_context(db, actor, slug, today)
+        return form_again(request, db, "alliance/event.html", exc, context)
+    context = _event_context(db, actor, slug, today)
     position = service.waitlist_position(db=db, registration=registration)
     return templates.TemplateResponse(
         request,
@@ -192,3 +223,13 @@ async def register(request: Request, db: DB, today: Today, slug: str) -> HTMLRes
         {**context, "registration": registration, "waitlist_position": position},
         status_code=201,
     )
+
+
+@router.post("/events/{slug}/cancel", response_model=None)
+def cancel(request: Request, db: DB, actor: Actor, slug: str) -> RedirectResponse:
+    """Cancels the logged-in user's own registration."""
+    if actor.person_id is None:
+        authorize(actor, "event.register_self")  # a visitor is asked to log in
+    assert actor.person_id is not None
+    service.cancel_registration(db=db, actor=actor, event_slug=slug, person_id=actor.person_id)
+    return RedirectResponse(f"/events/{slug}", status_code=303)

@@ -36,6 +36,8 @@ from skillatlas.alliance.schemas import (
     WorkPlanItemRead,
     WorkPlanItemUpdate,
 )
+from skillatlas.auth import audit
+from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.db import utcnow
 from skillatlas.errors import AlreadyExists, Conflict, NotFound
 from skillatlas.people import service as people_service
@@ -47,8 +49,9 @@ ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
 # --- organisations ---------------------------------------------------------------------------
 
 
-def create_organisation(*, db: Session, data: OrganisationCreate) -> Organisation:
+def create_organisation(*, db: Session, actor: Principal, data: OrganisationCreate) -> Organisation:
     """A new organisation; its name (and the slug made from it) must be new."""
+    authorize(actor, "organisation.create")
     slug = slugify(data.short_name or data.name)
     if db.scalar(select(Organisation.id).where(func.lower(Organisation.name) == data.name.lower())):
         raise AlreadyExists(f"an organisation named {data.name!r} exists already", field="name")
@@ -61,6 +64,14 @@ def create_organisation(*, db: Session, data: OrganisationCreate) -> Organisatio
     organisation = Organisation(slug=slug, **data.model_dump())
     db.add(organisation)
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="organisation.create",
+        object_type="organisation",
+        object_id=organisation.id,
+        details={"slug": slug},
+    )
     return organisation
 
 
@@ -118,29 +129,44 @@ def get_committee(*, db: Session, slug: str) -> Committee:
 
 
 def create_committee(
-    *, db: Session, name: str, description: str = "", priorities: list[str] | None = None
+    *, db: Session, actor: Principal, name: str, description: str = "", priorities: list[str] | None = None
 ) -> Committee:
     """A new topic committee."""
+    authorize(actor, "committee.create")
     slug = slugify(name)
     if db.scalar(select(Committee.id).where(Committee.slug == slug)):
         raise AlreadyExists(f"a committee named {name!r} exists already", field="name")
     committee = Committee(slug=slug, name=name, description=description, priorities=priorities or [])
     db.add(committee)
     db.flush()
+    audit.record(
+        db=db, actor=actor, action="committee.create", object_type="committee", object_id=committee.id
+    )
     return committee
 
 
 # --- groups ----------------------------------------------------------------------------------
 
 
-def create_group(*, db: Session, data: GroupCreate) -> Group:
+def group_facts(group: Group) -> dict[str, object]:
+    """What the permission check needs to know about a group: who may lead it."""
+    return {"group_id": group.id, "committee_ids": frozenset(c.id for c in group.committees)}
+
+
+def event_facts(event: Event) -> dict[str, object]:
+    """What the permission check needs to know about an event: the group behind it."""
+    return group_facts(event.group) if event.group else {"group_id": None, "committee_ids": frozenset()}
+
+
+def create_group(*, db: Session, actor: Principal, data: GroupCreate) -> Group:
     """A new working group or task force under its committees, with members and working plan."""
+    committees = [get_committee(db=db, slug=s) for s in dict.fromkeys(data.committees)]
+    authorize(actor, "group.create", committee_ids=frozenset(c.id for c in committees))
     slug = slugify(data.name)
     if db.scalar(
         select(Group.id).where((Group.slug == slug) | (func.lower(Group.name) == data.name.lower()))
     ):
         raise AlreadyExists(f"a group named {data.name!r} exists already", field="name")
-    committees = [get_committee(db=db, slug=s) for s in dict.fromkeys(data.committees)]
     group = Group(
         slug=slug,
         name=data.name,
@@ -151,10 +177,18 @@ def create_group(*, db: Session, data: GroupCreate) -> Group:
     )
     db.add(group)
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="group.create",
+        object_type="group",
+        object_id=group.id,
+        details={"slug": slug},
+    )
     for member in data.members:
-        add_member(db=db, group=group, member=member)
+        add_member(db=db, actor=actor, group=group, member=member)
     for item in data.work_plan:
-        add_work_plan_item(db=db, group=group, item=item)
+        add_work_plan_item(db=db, actor=actor, group=group, item=item)
     return group
 
 
@@ -182,19 +216,29 @@ def list_groups(*, db: Session, committee: str | None = None) -> list[Group]:
     return list(db.scalars(statement))
 
 
-def add_member(*, db: Session, group: Group, member: GroupMemberIn) -> GroupMembership:
+def add_member(*, db: Session, actor: Principal, group: Group, member: GroupMemberIn) -> GroupMembership:
     """Adds an organisation to a group; adding it twice is refused."""
+    authorize(actor, "group.add_member", **group_facts(group))
     organisation = get_organisation(db=db, slug=member.organisation)
     if db.get(GroupMembership, (group.id, organisation.id)) is not None:
         raise AlreadyExists(f"{organisation.name} is already in {group.name}", field="organisation")
     membership = GroupMembership(group=group, organisation=organisation, role=member.role)
     db.add(membership)
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="group.add_member",
+        object_type="group",
+        object_id=group.id,
+        details={"organisation": organisation.slug, "role": member.role.value},
+    )
     return membership
 
 
-def add_work_plan_item(*, db: Session, group: Group, item: WorkPlanItemIn) -> WorkPlanItem:
+def add_work_plan_item(*, db: Session, actor: Principal, group: Group, item: WorkPlanItemIn) -> WorkPlanItem:
     """Appends an objective to the group's working plan."""
+    authorize(actor, "group.add_work_item", **group_facts(group))
     owner = get_organisation(db=db, slug=item.owner) if item.owner else None
     position = db.scalar(
         select(func.coalesce(func.max(WorkPlanItem.position), -1)).where(WorkPlanItem.group_id == group.id)
@@ -210,18 +254,37 @@ def add_work_plan_item(*, db: Session, group: Group, item: WorkPlanItemIn) -> Wo
     )
     db.add(work_item)
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="group.add_work_item",
+        object_type="work_plan_item",
+        object_id=work_item.id,
+        details={"group": group.slug},
+    )
     return work_item
 
 
-def update_work_plan_item(*, db: Session, item_id: int, changes: WorkPlanItemUpdate) -> WorkPlanItem:
+def update_work_plan_item(
+    *, db: Session, actor: Principal, item_id: int, changes: WorkPlanItemUpdate
+) -> WorkPlanItem:
     """Changes the status, due date or deliverable of a working-plan line."""
     work_item = db.get(WorkPlanItem, item_id)
     if work_item is None:
         raise NotFound(f"no working-plan item {item_id}", field="item_id")
-    for name, value in changes.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(work_item, name, value)
+    authorize(actor, "group.update_work_item", **group_facts(work_item.group))
+    changed = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
+    for name, value in changed.items():
+        setattr(work_item, name, value)
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="group.update_work_item",
+        object_type="work_plan_item",
+        object_id=work_item.id,
+        details={k: str(v) for k, v in changed.items()},
+    )
     return work_item
 
 
@@ -260,8 +323,10 @@ def group_read(group: Group) -> GroupRead:
 # --- events ----------------------------------------------------------------------------------
 
 
-def create_event(*, db: Session, data: EventCreate) -> Event:
+def create_event(*, db: Session, actor: Principal, data: EventCreate) -> Event:
     """A new event; its group and organisers must exist."""
+    group = get_group(db=db, slug=data.group) if data.group else None
+    authorize(actor, "event.create", **(group_facts(group) if group else {}))
     base = slugify(
         f"{data.name} {data.starts_on.year}" if str(data.starts_on.year) not in data.name else data.name
     )
@@ -270,7 +335,6 @@ def create_event(*, db: Session, data: EventCreate) -> Event:
     while db.scalar(select(Event.id).where(Event.slug == slug)):
         slug = f"{base}-{suffix}"
         suffix += 1
-    group = get_group(db=db, slug=data.group) if data.group else None
     organisers = [get_organisation(db=db, slug=s) for s in dict.fromkeys(data.organisers)]
     event = Event(
         slug=slug,
@@ -280,6 +344,14 @@ def create_event(*, db: Session, data: EventCreate) -> Event:
     )
     db.add(event)
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="event.create",
+        object_type="event",
+        object_id=event.id,
+        details={"slug": slug},
+    )
     return event
 
 
@@ -361,23 +433,44 @@ def _active_count(db: Session, event: Event) -> int:
     )
 
 
-def register(*, db: Session, event_slug: str, data: RegistrationCreate, today: dt.date) -> Registration:
-    """Registers a person for an event: a seat while there is one, else the waitlist."""
+def register(
+    *,
+    db: Session,
+    actor: Principal,
+    event_slug: str,
+    today: dt.date,
+    data: RegistrationCreate | None = None,
+) -> Registration:
+    """Registers a person for an event: a seat while there is one, else the waitlist.
+
+    Without `data` the actor registers themselves (their own Person); with it, someone registers another
+    person by name and e-mail address (the office, the leads of the event's group, the CLI).
+    """
     event = get_event(db=db, slug=event_slug, lock=True)
+    if data is None:
+        authorize(actor, "event.register_self")
+        assert actor.person_id is not None
+        person = people_service.get(db=db, person_id=actor.person_id)
+        who, field = (person.email or person.full_name), "event"
+    else:
+        authorize(actor, "event.register_other", **event_facts(event))
+        person = None
+        who, field = str(data.email), "email"
     if event.starts_on < today:
         raise Conflict(
             f"{event.name} started on {event.starts_on:%d %B %Y}: registration is closed", field="event"
         )
-    person = people_service.find_or_create_by_email(
-        db=db, email=str(data.email), full_name=data.full_name, country=data.country
-    )
+    if person is None:
+        assert data is not None
+        person = people_service.find_or_create_by_email(
+            db=db, email=str(data.email), full_name=data.full_name, country=data.country
+        )
     registration = db.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.person_id == person.id)
     )
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise Conflict(
-            f"{data.email} is already registered for {event.name} ({registration.status.value})",
-            field="email",
+            f"{who} is already registered for {event.name} ({registration.status.value})", field=field
         )
     full = event.capacity is not None and _active_count(db, event) >= event.capacity
     status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.REGISTERED
@@ -389,6 +482,14 @@ def register(*, db: Session, event_slug: str, data: RegistrationCreate, today: d
         registration.status = status
         registration.registered_at = utcnow()
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="registration.create",
+        object_type="registration",
+        object_id=registration.id,
+        details={"event": event.slug, "person_id": person.id, "status": status.value},
+    )
     return registration
 
 
@@ -401,9 +502,12 @@ def _registration_of(db: Session, event: Event, person_id: int) -> Registration:
     return registration
 
 
-def cancel_registration(*, db: Session, event_slug: str, person_id: int) -> Registration | None:
+def cancel_registration(
+    *, db: Session, actor: Principal, event_slug: str, person_id: int
+) -> Registration | None:
     """Cancels a registration; a freed seat goes to the first on the waitlist, who is returned."""
     event = get_event(db=db, slug=event_slug, lock=True)
+    authorize(actor, "registration.cancel", person_id=person_id, **event_facts(event))
     registration = _registration_of(db, event, person_id)
     if registration.status == RegistrationStatus.CANCELLED:
         raise Conflict("this registration is already cancelled", field="person_id")
@@ -412,6 +516,14 @@ def cancel_registration(*, db: Session, event_slug: str, person_id: int) -> Regi
     freed_seat = registration.status == RegistrationStatus.REGISTERED
     registration.status = RegistrationStatus.CANCELLED
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="registration.cancel",
+        object_type="registration",
+        object_id=registration.id,
+        details={"event": event.slug, "person_id": person_id},
+    )
     if not freed_seat:
         return None
     first_waiting = db.scalar(
@@ -426,9 +538,10 @@ def cancel_registration(*, db: Session, event_slug: str, person_id: int) -> Regi
     return first_waiting
 
 
-def mark_attended(*, db: Session, event_slug: str, person_id: int) -> Registration:
+def mark_attended(*, db: Session, actor: Principal, event_slug: str, person_id: int) -> Registration:
     """Records that a registered person attended."""
     event = get_event(db=db, slug=event_slug)
+    authorize(actor, "registration.mark_attended", person_id=person_id, **event_facts(event))
     registration = _registration_of(db, event, person_id)
     if registration.status != RegistrationStatus.REGISTERED:
         raise Conflict(
@@ -437,6 +550,14 @@ def mark_attended(*, db: Session, event_slug: str, person_id: int) -> Registrati
         )
     registration.status = RegistrationStatus.ATTENDED
     db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="registration.attended",
+        object_type="registration",
+        object_id=registration.id,
+        details={"event": event.slug, "person_id": person_id},
+    )
     return registration
 
 
@@ -470,15 +591,43 @@ def registration_read(*, db: Session, registration: Registration) -> Registratio
     )
 
 
-def registrations(*, db: Session, event_slug: str) -> list[Registration]:
-    """Every registration of an event, oldest first."""
+def registrations(*, db: Session, actor: Principal, event_slug: str) -> list[Registration]:
+    """Every registration of an event, oldest first: personal data, for the office and the group's leads."""
     event = get_event(db=db, slug=event_slug)
+    authorize(actor, "registration.list", **event_facts(event))
     return list(
         db.scalars(
             select(Registration)
             .where(Registration.event_id == event.id)
             .options(selectinload(Registration.person))
             .order_by(Registration.registered_at, Registration.id)
+        )
+    )
+
+
+def own_registration(*, db: Session, actor: Principal, event: Event) -> Registration | None:
+    """The actor's own registration for the event, if any (None for visitors)."""
+    if actor.person_id is None:
+        return None
+    return db.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.person_id == actor.person_id
+        )
+    )
+
+
+def own_registrations(*, db: Session, actor: Principal) -> list[Registration]:
+    """Every registration of the actor's own Person, the latest event first."""
+    authorize(actor, "account.read_own")
+    if actor.person_id is None:
+        return []
+    return list(
+        db.scalars(
+            select(Registration)
+            .join(Event, Registration.event_id == Event.id)
+            .where(Registration.person_id == actor.person_id)
+            .options(selectinload(Registration.event))
+            .order_by(Event.starts_on.desc())
         )
     )
 
@@ -509,14 +658,16 @@ def figures(*, db: Session) -> AllianceFigures:
 # --- projects --------------------------------------------------------------------------------
 
 
-def create_project(*, db: Session, data: ProjectCreate) -> Project:
+def create_project(*, db: Session, actor: Principal, data: ProjectCreate) -> Project:
     """Records a strategic project the alliance builds on."""
+    authorize(actor, "project.create")
     slug = slugify(data.name)
     if db.scalar(select(Project.id).where(Project.slug == slug)):
         raise AlreadyExists(f"a project named {data.name!r} exists already", field="name")
     project = Project(slug=slug, **data.model_dump())
     db.add(project)
     db.flush()
+    audit.record(db=db, actor=actor, action="project.create", object_type="project", object_id=project.id)
     return project
 
 

@@ -1,4 +1,4 @@
-"""Loads the ASA demo alliance from its data file through the ordinary services."""
+"""Loads the ASA demo alliance from its data file through the ordinary services, acting as SYSTEM."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session
 from skillatlas.alliance import service
 from skillatlas.alliance.models import Committee, Event, Group, Organisation, Project
 from skillatlas.alliance.schemas import EventCreate, GroupCreate, OrganisationCreate, ProjectCreate
+from skillatlas.auth import service as auth_service
+from skillatlas.auth.models import User
+from skillatlas.auth.passwords import verify_password
+from skillatlas.auth.permissions import SYSTEM
+from skillatlas.auth.schemas import GrantIn, UserCreate
 from skillatlas.validation import parse_input, slugify
 
 
@@ -66,6 +71,7 @@ def load_demo(*, db: Session) -> LoadReport:
         if not present:
             service.create_committee(
                 db=db,
+                actor=SYSTEM,
                 name=committee["name"],
                 description=committee["description"],
                 priorities=committee["priorities"],
@@ -75,13 +81,13 @@ def load_demo(*, db: Session) -> LoadReport:
         values = parse_input(OrganisationCreate, organisation)
         present = _exists(db, Organisation, slugify(values.short_name or values.name))
         if not present:
-            service.create_organisation(db=db, data=values)
+            service.create_organisation(db=db, actor=SYSTEM, data=values)
         report.count("organisations", added=not present)
     for project in data["projects"]:
         values = parse_input(ProjectCreate, project)
         present = _exists(db, Project, slugify(values.name))
         if not present:
-            service.create_project(db=db, data=values)
+            service.create_project(db=db, actor=SYSTEM, data=values)
         report.count("projects", added=not present)
     for group in data["groups"]:
         spec = {k: v for k, v in group.items() if k != "note"}
@@ -89,12 +95,50 @@ def load_demo(*, db: Session) -> LoadReport:
         values = parse_input(GroupCreate, spec)
         present = _exists(db, Group, slugify(values.name))
         if not present:
-            service.create_group(db=db, data=values)
+            service.create_group(db=db, actor=SYSTEM, data=values)
         report.count("groups", added=not present)
     for event in data["events"]:
         values = parse_input(EventCreate, event)
         present = db.scalar(select(Event.id).where(Event.name == values.name)) is not None
         if not present:
-            service.create_event(db=db, data=values)
+            service.create_event(db=db, actor=SYSTEM, data=values)
         report.count("events", added=not present)
+    for user in data.get("users", []):
+        email = user["email"].lower()
+        present = db.scalar(select(User.id).where(func.lower(User.email) == email)) is not None
+        if not present:
+            auth_service.create_user(
+                db=db,
+                actor=SYSTEM,
+                data=parse_input(
+                    UserCreate,
+                    {**{k: v for k, v in user.items() if k != "roles"}, "password": data["demo_password"]},
+                ),
+                grants=[parse_input(GrantIn, grant) for grant in user.get("roles", [])],
+            )
+        report.count("users", added=not present)
     return report
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+
+
+def demo_office_login(*, db: Session) -> DemoLogin | None:
+    """How to log in as the demo office user, while that account still has the demo password.
+
+    None in any database the demo was not loaded into, or once the password was changed.
+    """
+    data = demo_data()
+    office = next(
+        (u for u in data.get("users", []) if any(r["role"] == "alliance_office" for r in u.get("roles", []))),
+        None,
+    )
+    if office is None:
+        return None
+    user = db.scalar(select(User).where(func.lower(User.email) == office["email"].lower()))
+    if user is None or not verify_password(user.password_hash, data["demo_password"]):
+        return None
+    return DemoLogin(email=user.email, password=data["demo_password"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.errors import NotFound
 from skillatlas.people.models import Person, PersonKind
 
@@ -33,6 +34,22 @@ def find_or_create_by_email(
         db.add(person)
         db.flush()
     return person
+
+
+def staff_of(
+    *, db: Session, actor: Principal, organisation_id: int, limit: int = 500, offset: int = 0
+) -> list[Person]:
+    """The persons an organisation employs: personal data, for the office and the organisation's managers."""
+    authorize(actor, "organisation.read_staff", organisation_id=organisation_id)
+    return list(
+        db.scalars(
+            select(Person)
+            .where(Person.employer_id == organisation_id)
+            .order_by(Person.full_name, Person.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
 
 
 def count(*, db: Session) -> int:

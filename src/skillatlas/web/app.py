@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,11 +15,20 @@ from sqlalchemy import text
 from skillatlas import __version__
 from skillatlas.alliance import api as alliance_api
 from skillatlas.alliance import pages as alliance_pages
+from skillatlas.auth import api as auth_api
+from skillatlas.auth import pages as auth_pages
 from skillatlas.config import Settings, get_settings
+from skillatlas.credentials import api as credentials_api
+from skillatlas.credentials import pages as credentials_pages
 from skillatlas.db import make_engine, session_factory
+from skillatlas.intelligence import api as intelligence_api
+from skillatlas.intelligence import pages as intelligence_pages
+from skillatlas.taxonomy import api as taxonomy_api
+from skillatlas.taxonomy import pages as taxonomy_pages
 from skillatlas.web import errors
-from skillatlas.web.deps import DB
+from skillatlas.web.deps import DB, current_actor
 from skillatlas.web.limits import BodySizeLimit
+from skillatlas.web.security import CsrfCookie, LoginThrottle
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
@@ -31,13 +40,17 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         description="Skills intelligence for the Automotive Skills Alliance: the alliance, its members and events.",
         docs_url=None,
         redoc_url=None,
+        # Every route learns who acts and checks the CSRF token of unsafe browser requests.
+        dependencies=[Depends(current_actor)],
     )
     engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+    app.state.login_throttle = LoginThrottle()
 
+    app.add_middleware(CsrfCookie)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.mount(
@@ -62,5 +75,13 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
         return {"status": "ok", "version": __version__}
 
     app.include_router(alliance_api.router)
+    app.include_router(auth_api.router)
     app.include_router(alliance_pages.router)
+    app.include_router(auth_pages.router)
+    app.include_router(taxonomy_api.router)
+    app.include_router(taxonomy_pages.router)
+    app.include_router(intelligence_api.router)
+    app.include_router(intelligence_pages.router)
+    app.include_router(credentials_api.router)
+    app.include_router(credentials_pages.router)
     return app

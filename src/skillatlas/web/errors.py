@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from skillatlas.errors import DatabaseUnavailable, SkillAtlasError
+from skillatlas.errors import DatabaseUnavailable, NotAuthenticated, SkillAtlasError
 from skillatlas.validation import field_and_message
 from skillatlas.web.templating import templates
 
@@ -32,12 +33,18 @@ def error_page(request: Request, status: int, title: str, message: str) -> HTMLR
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SkillAtlasError)
     if wants_json(request):
-        return JSONResponse(exc.as_dict(), status_code=exc.status_code)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
+    if isinstance(exc, NotAuthenticated) and request.method == "GET":
+        # A visitor who opens a page that needs an account is sent to log in, and back afterwards.
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="/")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
     titles = {
         404: "Not found",
         403: "Not allowed",
         401: "Please log in",
         409: "Not possible",
+        429: "Too many attempts",
         503: "Unavailable",
     }
     return error_page(request, exc.status_code, titles.get(exc.status_code, "Invalid input"), exc.message)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from skillatlas.errors import SkillAtlasError
+from skillatlas.web.security import CSRF_FIELD
 from skillatlas.web.templating import templates
 
 
@@ -17,6 +18,8 @@ async def form_values(request: Request, lists: tuple[str, ...] = ()) -> dict[str
     form = await request.form()
     values: dict[str, Any] = {}
     for key in form:
+        if key == CSRF_FIELD:  # checked by web.deps.current_actor, not part of any input
+            continue
         if key in lists:
             values[key] = [v for v in form.getlist(key) if isinstance(v, str) and v.strip()]
         else:

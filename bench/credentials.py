@@ -1,0 +1,208 @@
+"""Micro-credentials: signing and verifying throughput per core (Data Integrity eddsa-rdfc-2022 and JWT),
+issuing 10,000 credentials in bulk (one transaction, database included), and the DCC JS stack signing the
+same credentials in the same run (tools/dcc/issue.js, when `npm ci` was run there).
+
+Run: .venv/bin/python -m bench.credentials [--bulk 10000] [--sign 300] [--verify 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from skillatlas import db as database
+from skillatlas.alliance.models import Organisation, OrganisationType
+from skillatlas.auth.permissions import SYSTEM
+from skillatlas.credentials import proofs, service
+from skillatlas.credentials.models import CredentialFormat
+from skillatlas.credentials.schemas import AchievementCreate, BulkIssueRequest
+from skillatlas.credentials.verify import OfflineResolver, verify
+from skillatlas.people.models import Person
+
+BASE_URL = "https://skills.example.org"
+NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+DCC = Path(__file__).resolve().parents[1] / "tools" / "dcc"
+YEARLY_TARGET = 700_000
+
+
+def _setup(tmp: Path, learners: int) -> tuple[Any, service.Issuing, str]:
+    engine = database.make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    database.upgrade(engine)
+    sessions = database.session_factory(engine)
+    issuing = service.Issuing(base_url=BASE_URL, data_dir=tmp)
+    with database.unit_of_work(sessions) as db:
+        db.add(
+            Organisation(
+                slug="asa",
+                name="Automotive Skills Alliance",
+                type=OrganisationType.ASSOCIATION,
+                country="BE",
+                nuts_region="BE10",
+                description="",
+            )
+        )
+        db.flush()
+        db.execute(
+            insert(Person),
+            [{"full_name": f"Learner {i}", "email": f"l{i}@example.org"} for i in range(learners)],
+        )
+        achievement = service.create_achievement(
+            db=db,
+            actor=SYSTEM,
+            data=AchievementCreate(
+                name="Hydrogen VET teacher",
+                issuer="asa",
+                description="Teaches hydrogen vehicle technology.",
+                criteria="Two-day course and a practical test.",
+                learning_outcomes=["Explains fuel-cell safety"],
+                skills=["http://data.europa.eu/esco/skill/0005c151-5b5a-4a66-8aac-60e734beb1ab"],
+                eqf_level=5,
+                ects=0.5,
+                hours=16,
+                assessment_type="practical_demonstration",
+                participation_form="on_site",  # type: ignore[arg-type]
+                quality_assurance="ASA Education committee review",
+            ),
+        )
+        return sessions, issuing, achievement.slug
+
+
+def _rate(count: int, seconds: float) -> dict[str, Any]:
+    return {"count": count, "seconds": seconds, "per_s": count / seconds, "ms_each": seconds / count * 1000}
+
+
+def measure_python(
+    sessions: Any, issuing: service.Issuing, slug: str, sign_n: int, verify_n: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with database.unit_of_work(sessions) as db:
+        achievement = service.get_achievement(db=db, ref=slug)
+        signer = service._Signer(db, achievement, issuing, NOW)
+        persons = list(db.query(Person).limit(max(sign_n, verify_n)))
+        status_doc = service.status_list_document(db=db, path=signer.status_list.path, purpose="revocation")
+        for fmt, n in ((CredentialFormat.LDP, sign_n), (CredentialFormat.JWT, sign_n * 5)):
+            started = time.perf_counter()
+            made = [signer.sign(persons[i % len(persons)], fmt) for i in range(n)]
+            rows.append(
+                {
+                    "system": "SkillAtlas (Python)",
+                    "case": f"sign {fmt.value}",
+                    **_rate(n, time.perf_counter() - started),
+                }
+            )
+            sample = [m.document for m in made[:verify_n]]
+            resolver = OfflineResolver({signer.list_url: status_doc})
+            started = time.perf_counter()
+            reports = [verify(text, resolver=resolver, now=NOW) for text in sample]
+            assert all(r.valid for r in reports), [c for c in reports[0].checks if not c.ok]
+            rows.append(
+                {
+                    "system": "SkillAtlas (Python)",
+                    "case": f"verify {fmt.value}, all 7 checks",
+                    **_rate(len(sample), time.perf_counter() - started),
+                }
+            )
+            public = signer.private.public_key()
+            started = time.perf_counter()
+            for text in sample:
+                if fmt == CredentialFormat.JWT:
+                    proofs.verify_jwt(text, public)
+                else:
+                    proofs.verify_data_integrity(json.loads(text), public)
+            rows.append(
+                {
+                    "system": "SkillAtlas (Python)",
+                    "case": f"verify {fmt.value}, signature only",
+                    **_rate(len(sample), time.perf_counter() - started),
+                }
+            )
+        template = json.loads(signer.sign(persons[0], CredentialFormat.LDP).document)
+        db.rollback()
+    return rows, template
+
+
+def measure_bulk(
+    sessions: Any, issuing: service.Issuing, slug: str, n: int, fmt: CredentialFormat
+) -> dict[str, Any]:
+    with database.unit_of_work(sessions) as db:
+        ids = [p.id for p in db.query(Person.id).limit(n)]
+    started = time.perf_counter()
+    with database.unit_of_work(sessions) as db:
+        issued = service.issue_bulk(
+            db=db,
+            actor=SYSTEM,
+            issuing=issuing,
+            now=NOW,
+            data=BulkIssueRequest(achievement=slug, learners=ids, format=fmt),
+        )
+        count = len(issued)
+    return {
+        "system": "SkillAtlas (Python)",
+        "case": f"bulk issue {fmt.value} (SQLite, commit included)",
+        **_rate(count, time.perf_counter() - started),
+    }
+
+
+def measure_dcc(template: dict[str, Any], n: int, tmp: Path) -> dict[str, Any] | None:
+    if not (DCC / "node_modules").is_dir() or shutil.which("node") is None:
+        return None
+    template = {k: v for k, v in template.items() if k not in ("proof", "credentialStatus")}
+    (tmp / "template.json").write_text(json.dumps(template))
+    done = subprocess.run(
+        ["node", str(DCC / "issue.js"), str(tmp / "template.json"), str(tmp / "dcc.json"), "--count", str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "system": "DCC JS stack (Node)",
+        "case": "sign ldp (eddsa-rdfc-2022)",
+        **_rate(n, result["seconds"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bulk", type=int, default=10_000)
+    parser.add_argument("--sign", type=int, default=300)
+    parser.add_argument("--verify", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        sessions, issuing, slug = _setup(tmp, max(args.bulk, args.sign * 5))
+        rows, template = measure_python(sessions, issuing, slug, args.sign, args.verify)
+        dcc = measure_dcc(template, args.sign, tmp)
+        if dcc:
+            rows.append(dcc)
+        rows.append(measure_bulk(sessions, issuing, slug, args.bulk, CredentialFormat.LDP))
+    bulk = rows[-1]
+    core_hours_per_year = YEARLY_TARGET * bulk["ms_each"] / 1000 / 3600
+    verdict = (
+        f"700,000 credentials a year = {YEARLY_TARGET / 365:,.0f} a day; at the measured bulk rate "
+        f"({bulk['per_s']:,.0f}/s on one core, database included) that is {core_hours_per_year:,.1f} core-hours "
+        f"a year, about {YEARLY_TARGET / 365 * bulk['ms_each'] / 1000 / 60:,.1f} minutes a day: practical."
+    )
+    from bench.common import report
+
+    report(
+        "credentials",
+        "Micro-credentials: throughput on one core",
+        ["system", "case", "count", "seconds", "per_s", "ms_each"],
+        rows,
+        {"yearly_target": YEARLY_TARGET, "core_hours_per_year_bulk": core_hours_per_year, "verdict": verdict},
+    )
+    print(verdict)
+
+
+if __name__ == "__main__":
+    main()

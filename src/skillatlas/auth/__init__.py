@@ -1,0 +1,1 @@
+"""Accounts and permissions: users, roles, sessions, API tokens, the one permission check, the audit log."""

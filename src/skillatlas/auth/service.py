@@ -1,0 +1,581 @@
+"""Rules of accounts: users and their roles, logging in and out, API tokens, password resets, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import replace
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from skillatlas.alliance import service as alliance_service
+from skillatlas.auth import audit
+from skillatlas.auth.models import (
+    ApiToken,
+    AuditEntry,
+    LoginSession,
+    OutboxMessage,
+    PasswordReset,
+    Role,
+    RoleGrant,
+    User,
+)
+from skillatlas.auth.passwords import hash_password, needs_rehash, verify_password
+from skillatlas.auth.permissions import Grant, Principal, authorize
+from skillatlas.auth.schemas import GrantIn, GrantRead, SignUp, TokenCreate, UserCreate, UserRead
+from skillatlas.db import utcnow
+from skillatlas.errors import AlreadyExists, InvalidInput, NotAuthenticated, NotFound, SkillAtlasError
+from skillatlas.people.models import Person, PersonKind
+
+log = logging.getLogger("skillatlas.auth")
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+SESSION_LIFETIME = dt.timedelta(days=14)
+RESET_LIFETIME = dt.timedelta(hours=1)
+# The Person kind a new account starts as, by its first role.
+_PERSON_KIND = {Role.EXPERT: PersonKind.EXPERT, Role.TRAINER: PersonKind.TRAINER}
+
+
+class TooManyAttempts(SkillAtlasError):
+    """Too many failed logins: the account (or the address) must wait."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 of a secret token: what the database keeps instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A random secret: 32 bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+# --- users and roles -------------------------------------------------------------------------------
+
+
+def get_user(*, db: Session, user_id: int) -> User:
+    """The user, or NotFound."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}", field="user")
+    return user
+
+
+def get_user_by_email(*, db: Session, email: str) -> User:
+    """The user with this e-mail address (case-insensitive), or NotFound."""
+    user = db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user with the e-mail address {email!r}", field="email")
+    return user
+
+
+def _email_taken(db: Session, email: str) -> bool:
+    return db.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None
+
+
+def create_user(
+    *,
+    db: Session,
+    actor: Principal,
+    data: UserCreate,
+    grants: list[GrantIn] | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """A new account linked to the Person with its e-mail address (created when new), with its roles."""
+    authorize(actor, "user.create")
+    email = str(data.email).lower()
+    if _email_taken(db, email):
+        raise AlreadyExists(f"an account for {email} exists already", field="email")
+    organisation = (
+        alliance_service.get_organisation(db=db, slug=data.organisation) if data.organisation else None
+    )
+    grants = grants or []
+    kind = next((_PERSON_KIND[g.role] for g in grants if g.role in _PERSON_KIND), PersonKind.WORKER)
+    person = db.scalar(select(Person).where(func.lower(Person.email) == email))
+    if person is not None and db.scalar(select(User.id).where(User.person_id == person.id)) is not None:
+        raise AlreadyExists(f"the person {email} already has an account", field="email")
+    if person is None:
+        person = Person(email=email, full_name=data.full_name, kind=kind)
+        db.add(person)
+    if organisation is not None and person.employer_id is None:
+        person.employer_id = organisation.id
+    user = User(
+        email=email,
+        full_name=data.full_name,
+        password_hash=hash_password(data.password),
+        person=person,
+        organisation=organisation,
+    )
+    db.add(user)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        details={"email": email},
+    )
+    for grant in grants:
+        grant_role(db=db, actor=actor, user=user, grant=grant, now=now)
+    return user
+
+
+def sign_up(*, db: Session, actor: Principal, data: SignUp, now: dt.datetime | None = None) -> User:
+    """A visitor opens a worker account for themselves, linked to a new Person."""
+    email = str(data.email).lower()
+    # A Person with this address may be someone else's record (a registration typed by another):
+    # signing up must not take it over, so the office links such accounts by hand.
+    if _email_taken(db, email) or db.scalar(select(Person.id).where(func.lower(Person.email) == email)):
+        raise AlreadyExists(
+            f"{email} is already known here: log in, use 'forgot password', or ask the alliance office",
+            field="email",
+        )
+    person = Person(email=email, full_name=data.full_name, country=data.country, kind=PersonKind.WORKER)
+    user = User(
+        email=email, full_name=data.full_name, password_hash=hash_password(data.password), person=person
+    )
+    db.add_all([person, user])
+    db.flush()
+    db.add(RoleGrant(user=user, role=Role.WORKER, granted_at=now or utcnow()))
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="user.sign_up",
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+        details={"email": email},
+    )
+    return user
+
+
+def _scope_ids(db: Session, grant: GrantIn) -> dict[str, int | None]:
+    return {
+        "organisation_id": alliance_service.get_organisation(db=db, slug=grant.organisation).id
+        if grant.organisation
+        else None,
+        "group_id": alliance_service.get_group(db=db, slug=grant.group).id if grant.group else None,
+        "committee_id": alliance_service.get_committee(db=db, slug=grant.committee).id
+        if grant.committee
+        else None,
+    }
+
+
+def _find_grant(db: Session, user: User, role: Role, ids: dict[str, int | None]) -> RoleGrant | None:
+    statement = select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role)
+    for name, value in ids.items():
+        column = getattr(RoleGrant, name)
+        statement = statement.where(column.is_(None) if value is None else column == value)
+    return db.scalar(statement)
+
+
+def grant_role(
+    *, db: Session, actor: Principal, user: User, grant: GrantIn, now: dt.datetime | None = None
+) -> RoleGrant:
+    """Gives a user a role; giving the same role with the same scope twice is refused."""
+    authorize(actor, "user.grant")
+    ids = _scope_ids(db, grant)
+    if _find_grant(db, user, grant.role, ids) is not None:
+        raise AlreadyExists(f"{user.email} has this role already", field="role")
+    role_grant = RoleGrant(user_id=user.id, role=grant.role, granted_at=now or utcnow(), **ids)
+    db.add(role_grant)
+    db.flush()
+    db.refresh(user, ["grants"])
+    audit.record(
+        db=db,
+        actor=actor,
+        action="user.grant",
+        object_type="user",
+        object_id=user.id,
+        details=grant.model_dump(exclude_none=True, mode="json"),
+    )
+    return role_grant
+
+
+def revoke_role(
+    *, db: Session, actor: Principal, user: User, grant: GrantIn, now: dt.datetime | None = None
+) -> None:
+    """Takes a role (with that scope) away from a user."""
+    authorize(actor, "user.revoke")
+    found = _find_grant(db, user, grant.role, _scope_ids(db, grant))
+    if found is None:
+        raise NotFound(f"{user.email} does not have this role", field="role")
+    db.delete(found)
+    db.flush()
+    db.refresh(user, ["grants"])
+    audit.record(
+        db=db,
+        actor=actor,
+        action="user.revoke",
+        object_type="user",
+        object_id=user.id,
+        details=grant.model_dump(exclude_none=True, mode="json"),
+    )
+
+
+def set_active(*, db: Session, actor: Principal, user: User, active: bool) -> User:
+    """Closes an account (its sessions end, its tokens stop working) or opens it again."""
+    authorize(actor, "user.deactivate")
+    user.is_active = active
+    if not active:
+        db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.id,
+    )
+    return user
+
+
+def list_users(*, db: Session, actor: Principal) -> list[User]:
+    """Every account with its roles (the office, and the CLI)."""
+    authorize(actor, "user.create")
+    return list(db.scalars(select(User).order_by(User.email).options(selectinload(User.grants))))
+
+
+def principal_for(
+    user: User, *, via: str, ip: str | None = None, scopes: frozenset[str] | None = None
+) -> Principal:
+    """The Principal that acts for this user."""
+    return Principal(
+        user_id=user.id,
+        person_id=user.person_id,
+        grants=frozenset(
+            Grant(
+                role=g.role,
+                organisation_id=g.organisation_id,
+                group_id=g.group_id,
+                committee_id=g.committee_id,
+            )
+            for g in user.grants
+        ),
+        scopes=scopes,
+        via=via,  # type: ignore[arg-type]
+        ip=ip,
+        organisation_id=user.organisation_id,
+    )
+
+
+def grant_read(db: Session, grant: RoleGrant) -> GrantRead:
+    """The grant as the API shows it: scopes by slug."""
+    from skillatlas.alliance.models import Committee, Group, Organisation
+
+    def slug(model: type, key: int | None) -> str | None:
+        return db.get(model, key).slug if key is not None else None  # type: ignore[union-attr]
+
+    return GrantRead(
+        role=grant.role,
+        organisation=slug(Organisation, grant.organisation_id),
+        group=slug(Group, grant.group_id),
+        committee=slug(Committee, grant.committee_id),
+    )
+
+
+def user_read(*, db: Session, user: User) -> UserRead:
+    """The account as the API shows it, with its roles."""
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        person_id=user.person_id,
+        organisation=user.organisation.slug if user.organisation else None,
+        grants=[grant_read(db, g) for g in user.grants],
+    )
+
+
+def me(*, db: Session, actor: Principal) -> User:
+    """The account of whoever acts."""
+    authorize(actor, "account.read_own")
+    assert actor.user_id is not None
+    return get_user(db=db, user_id=actor.user_id)
+
+
+# --- logging in and out ---------------------------------------------------------------------------
+
+
+def log_in(
+    *,
+    db: Session,
+    actor: Principal,
+    email: str,
+    password: str,
+    now: dt.datetime,
+    user_agent: str | None = None,
+) -> tuple[User, str]:
+    """A new session for the right password: the user and the cookie's token.
+
+    A wrong password counts; the fifth in a row locks the account for 15 minutes. The count and the audit
+    entry are written before the error is raised: the caller must keep the transaction (not roll back).
+    """
+    user = db.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower()).options(selectinload(User.grants))
+    )
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        audit.record(
+            db=db,
+            actor=actor,
+            action="login.refused",
+            object_type="user",
+            object_id=user.id,
+            user_id=user.id,
+            details={"reason": "locked"},
+        )
+        raise TooManyAttempts(
+            f"too many failed attempts: this account is locked until {user.locked_until:%H:%M} UTC",
+            field="email",
+        )
+    if (
+        not verify_password(user.password_hash if user else None, password)
+        or user is None
+        or not user.is_active
+    ):
+        details = {"email": email.strip().lower()[:254]}
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                details["locked_until"] = user.locked_until.isoformat()
+        audit.record(
+            db=db,
+            actor=actor,
+            action="login.failure",
+            object_type="user",
+            object_id=user.id if user else None,
+            details=details,
+        )
+        raise NotAuthenticated("wrong e-mail address or password", field="password")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    token = start_session(db=db, actor=actor, user=user, now=now, user_agent=user_agent)
+    audit.record(
+        db=db, actor=actor, action="login.success", object_type="user", object_id=user.id, user_id=user.id
+    )
+    return user, token
+
+
+def start_session(
+    *, db: Session, actor: Principal, user: User, now: dt.datetime, user_agent: str | None = None
+) -> str:
+    """A new browser session for a user whose password was just checked (log in, sign up); its token."""
+    token = new_token()
+    user.last_login_at = now
+    # Housekeeping while we are here: the user's expired sessions go.
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at <= now))
+    db.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            csrf_token=new_token(),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+            ip=actor.ip,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    db.flush()
+    return token
+
+
+def session_of(*, db: Session, token: str, now: dt.datetime) -> LoginSession | None:
+    """The live session for a cookie's token, or None (unknown, expired, or its user deactivated)."""
+    found = db.scalar(
+        select(LoginSession)
+        .where(LoginSession.token_hash == token_hash(token))
+        .options(selectinload(LoginSession.user).selectinload(User.grants))
+    )
+    if found is None or found.expires_at <= now or not found.user.is_active:
+        return None
+    return found
+
+
+def log_out(*, db: Session, actor: Principal, token: str) -> None:
+    """Ends the session (deletes it, so the cookie opens nothing even if it was copied)."""
+    db.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash(token)))
+    if actor.user_id is not None:
+        audit.record(db=db, actor=actor, action="logout", object_type="user", object_id=actor.user_id)
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def create_token(
+    *, db: Session, actor: Principal, user: User, data: TokenCreate, now: dt.datetime
+) -> tuple[ApiToken, str]:
+    """A new API token for `user`: the row and the secret, which is shown this once."""
+    authorize(actor, "token.create", user_id=user.id)
+    if actor.user_id is not None and actor.user_id != user.id:
+        raise InvalidInput("a token can only be made for yourself", field="user")
+    secret = new_token()
+    token = ApiToken(
+        user_id=user.id,
+        name=data.name,
+        token_hash=token_hash(secret),
+        scopes=sorted({s.value for s in data.scopes}),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=data.expires_in_days),
+    )
+    db.add(token)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="token.create",
+        object_type="api_token",
+        object_id=token.id,
+        details={"user_id": user.id, "scopes": token.scopes},
+    )
+    return token, secret
+
+
+def list_tokens(*, db: Session, actor: Principal, user_id: int) -> list[ApiToken]:
+    """A user's API tokens (never their secrets)."""
+    authorize(actor, "account.read_own")
+    if not actor.is_system and actor.user_id != user_id:
+        authorize(actor, "audit.read")  # only the office looks at another user's tokens
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+
+
+def revoke_token(*, db: Session, actor: Principal, token_id: int, now: dt.datetime) -> ApiToken:
+    """Revokes a token at once; revoking it again changes nothing."""
+    token = db.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no API token {token_id}", field="token")
+    authorize(actor, "token.revoke", user_id=token.user_id)
+    if token.revoked_at is None:
+        token.revoked_at = now
+        db.flush()
+        audit.record(
+            db=db,
+            actor=actor,
+            action="token.revoke",
+            object_type="api_token",
+            object_id=token.id,
+            details={"user_id": token.user_id},
+        )
+    return token
+
+
+def token_principal(*, db: Session, secret: str, now: dt.datetime, ip: str | None = None) -> Principal:
+    """The Principal of a Bearer token; NotAuthenticated when it is unknown, expired or revoked."""
+    token = db.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == token_hash(secret))
+        .options(selectinload(ApiToken.user).selectinload(User.grants))
+    )
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        raise NotAuthenticated("the API token is unknown, expired or revoked", field="authorization")
+    token.last_used_at = now
+    return principal_for(token.user, via="token", ip=ip, scopes=frozenset(token.scopes))
+
+
+# --- forgotten passwords --------------------------------------------------------------------------
+
+
+def request_password_reset(
+    *, db: Session, actor: Principal, email: str, base_url: str, now: dt.datetime
+) -> None:
+    """Writes a one-hour reset link to the outbox (and the log) when the address has an account.
+
+    Says nothing either way, so that the form does not reveal who has an account.
+    """
+    try:
+        user = get_user_by_email(db=db, email=email)
+    except NotFound:
+        audit.record(
+            db=db,
+            actor=actor,
+            action="password.reset_requested",
+            details={"email": email.lower()[:254], "known": False},
+        )
+        return
+    secret = new_token()
+    db.add(
+        PasswordReset(
+            user_id=user.id, token_hash=token_hash(secret), created_at=now, expires_at=now + RESET_LIFETIME
+        )
+    )
+    link = f"{base_url.rstrip('/')}/password/reset?token={secret}"
+    db.add(
+        OutboxMessage(
+            to_address=user.email,
+            subject="SkillAtlas: set a new password",
+            body=(
+                f"Hello {user.full_name},\n\nsomeone (we hope you) asked to set a new password for "
+                f"{user.email}. Open this link within an hour:\n\n{link}\n\n"
+                "If it was not you, ignore this message: your password stays as it is.\n"
+            ),
+            created_at=now,
+        )
+    )
+    log.info("password reset link for %s: %s", user.email, link)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="password.reset_requested",
+        object_type="user",
+        object_id=user.id,
+        details={"known": True},
+    )
+
+
+def reset_password(*, db: Session, actor: Principal, secret: str, password: str, now: dt.datetime) -> User:
+    """Sets the new password from a reset link; ends the user's sessions and lifts a lockout."""
+    reset = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(secret)))
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise InvalidInput("this link is unknown, used or expired: ask for a new one", field="token")
+    user = get_user(db=db, user_id=reset.user_id)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    reset.used_at = now
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.flush()
+    audit.record(
+        db=db,
+        actor=replace(actor, user_id=None),
+        action="password.reset",
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+    )
+    return user
+
+
+def outbox(*, db: Session, to_address: str | None = None) -> list[OutboxMessage]:
+    """The messages written, newest last."""
+    statement = select(OutboxMessage).order_by(OutboxMessage.id)
+    if to_address:
+        statement = statement.where(func.lower(OutboxMessage.to_address) == to_address.lower())
+    return list(db.scalars(statement))
+
+
+# --- the audit log --------------------------------------------------------------------------------
+
+
+def audit_entries(
+    *, db: Session, actor: Principal, action: str | None = None, limit: int = 100, offset: int = 0
+) -> list[AuditEntry]:
+    """The audit log, newest first (the office only)."""
+    authorize(actor, "audit.read")
+    statement = (
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+    )
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    return list(db.scalars(statement))

@@ -1,0 +1,295 @@
+"""`skillatlas credentials`: achievements, issuing (one or in bulk), verifying, revoking, keys."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from skillatlas.auth.permissions import SYSTEM
+from skillatlas.cli import console, err_console, friendly_errors, open_database
+from skillatlas.config import get_settings
+from skillatlas.credentials import service
+from skillatlas.credentials.schemas import (
+    AchievementCreate,
+    BulkIssueRequest,
+    IssueRequest,
+    IssuerIdentity,
+    StatusChange,
+)
+from skillatlas.credentials.settings import issuing_for
+from skillatlas.db import unit_of_work
+from skillatlas.errors import InvalidInput
+from skillatlas.validation import parse_input
+
+app = typer.Typer(help="Micro-credentials: achievements, issuing, verifying, revoking.", no_args_is_help=True)
+achievements_app = typer.Typer(help="What can be earned.", no_args_is_help=True)
+keys_app = typer.Typer(help="Issuer identities and keys.", no_args_is_help=True)
+app.add_typer(achievements_app, name="achievements")
+app.add_typer(keys_app, name="keys")
+
+
+def say(text: str) -> None:
+    """One line of output; DIDs stay as written (no emoji codes such as :key:, no highlighting)."""
+    console.print(text, emoji=False, highlight=False, soft_wrap=True)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@achievements_app.command("list")
+@friendly_errors
+def achievements_list(
+    issuer: str = typer.Option(None, help="Slug of the issuing organisation."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON lines."),
+) -> None:
+    """List the achievements."""
+    with unit_of_work(open_database()) as db:
+        found = service.list_achievements(db=db, issuer=issuer)
+        if as_json:
+            for a in found:
+                typer.echo(service.achievement_read(a).model_dump_json())
+            return
+        table = Table("Id", "Slug", "Name", "Issuer", "EQF", "Hours", "ECTS")
+        for a in found:
+            table.add_row(
+                str(a.id),
+                a.slug,
+                a.name,
+                a.issuer.slug,
+                str(a.eqf_level),
+                f"{a.hours:g}",
+                "" if a.ects is None else f"{a.ects:g}",
+            )
+        console.print(table)
+
+
+@achievements_app.command("create")
+@friendly_errors
+def achievements_create(
+    name: str = typer.Option(...),
+    issuer: str = typer.Option(..., help="Slug of the issuing organisation."),
+    description: str = typer.Option(...),
+    criteria: str = typer.Option(..., help="What a learner must do to earn it."),
+    outcome: list[str] = typer.Option(..., help="A learning outcome (repeatable)."),
+    eqf_level: int = typer.Option(..., help="EQF level 1-8."),
+    hours: float = typer.Option(..., help="Notional workload in hours."),
+    ects: float = typer.Option(None, help="ECTS credits."),
+    assessment: str = typer.Option(..., help="none, attendance, written_exam, practical_demonstration, ..."),
+    participation: str = typer.Option(..., help="online, on_site, blended or work_based"),
+    quality_assurance: str = typer.Option(..., help="The type of quality assurance."),
+    skill: list[str] = typer.Option([], help="ESCO skill URI it aligns to (repeatable)."),
+    awarded_for: str = typer.Option("other", help="course, job_role, event or other"),
+    awarded_for_ref: str = typer.Option(None, help="Id or slug of what it is earned for (an event's slug)."),
+    achievement_type: str = typer.Option("MicroCredential"),
+    valid_for_days: int = typer.Option(None, help="Credentials expire after this many days."),
+    from_json: Path = typer.Option(None, "--from-json", help="Read all fields from a JSON file instead."),
+) -> None:
+    """Create an achievement."""
+    if from_json is not None:
+        values: dict[str, Any] = json.loads(from_json.read_text())
+    else:
+        values = {
+            "name": name,
+            "issuer": issuer,
+            "description": description,
+            "criteria": criteria,
+            "learning_outcomes": outcome,
+            "eqf_level": eqf_level,
+            "hours": hours,
+            "ects": ects,
+            "assessment_type": assessment,
+            "participation_form": participation,
+            "quality_assurance": quality_assurance,
+            "skills": skill,
+            "awarded_for": awarded_for,
+            "awarded_for_ref": awarded_for_ref,
+            "achievement_type": achievement_type,
+            "valid_for_days": valid_for_days,
+        }
+        values = {k: v for k, v in values.items() if v is not None}
+    data = parse_input(AchievementCreate, values)
+    with unit_of_work(open_database()) as db:
+        created = service.create_achievement(db=db, actor=SYSTEM, data=data)
+        console.print(
+            f"created achievement [bold]{created.name}[/bold]: id {created.id}, slug {created.slug}"
+        )
+
+
+@app.command("issue")
+@friendly_errors
+def issue(
+    achievement: str = typer.Option(..., help="Achievement id or slug."),
+    learner: int = typer.Option(..., help="Person id of the learner."),
+    format: str = typer.Option("ldp", "--format", help="ldp (embedded Data Integrity proof) or jwt."),
+    out: Path = typer.Option(..., help="Where to write the credential."),
+) -> None:
+    """Issue one credential and write it to a file."""
+    data = parse_input(IssueRequest, {"achievement": achievement, "learner": learner, "format": format})
+    settings = get_settings()
+    with unit_of_work(open_database(settings)) as db:
+        issued = service.issue(db=db, actor=SYSTEM, data=data, issuing=issuing_for(settings), now=_now())
+        out.write_text(issued.document + ("\n" if not issued.document.endswith("\n") else ""))
+        say(f"issued urn:uuid:{issued.uuid} to person {learner} -> {out}")
+
+
+def _read_learners(path: Path) -> list[int]:
+    """Person ids from a CSV: a column named person_id (or learner, id), else the first column."""
+    if not path.exists():
+        raise InvalidInput(f"learners: no file {path}", field="learners")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise InvalidInput("learners: the CSV is empty", field="learners")
+    header = [h.strip().lower() for h in rows[0]]
+    column = next(
+        (header.index(n) for n in ("person_id", "learner", "learner_id", "id") if n in header), None
+    )
+    body = rows[1:] if column is not None or not rows[0][0].strip().isdigit() else rows
+    column = column or 0
+    ids: list[int] = []
+    for number, row in enumerate(body, start=2 if body is not rows else 1):
+        if not row or not row[column].strip():
+            continue
+        value = row[column].strip()
+        if not value.isdigit():
+            raise InvalidInput(f"learners: line {number}: {value!r} is not a person id", field="learners")
+        ids.append(int(value))
+    return ids
+
+
+@app.command("issue-bulk")
+@friendly_errors
+def issue_bulk(
+    achievement: str = typer.Option(..., help="Achievement id or slug."),
+    learners: Path = typer.Option(
+        ..., help="CSV with a person_id column (or person ids in the first column)."
+    ),
+    format: str = typer.Option("ldp", "--format", help="ldp or jwt."),
+    out_dir: Path = typer.Option(None, help="Also write each credential to this folder."),
+) -> None:
+    """Issue one credential per learner in one transaction (all or none)."""
+    data = parse_input(
+        BulkIssueRequest, {"achievement": achievement, "learners": _read_learners(learners), "format": format}
+    )
+    settings = get_settings()
+    columns = (TextColumn("issuing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with unit_of_work(open_database(settings)) as db, Progress(*columns, console=err_console) as bar:
+        task = bar.add_task("issuing", total=len(set(data.learners)))
+        issued = service.issue_bulk(
+            db=db,
+            actor=SYSTEM,
+            data=data,
+            issuing=issuing_for(settings),
+            now=_now(),
+            progress=lambda n: bar.advance(task, n),
+        )
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            suffix = "jwt" if data.format.value == "jwt" else "json"
+            for credential in issued:
+                (out_dir / f"{credential.uuid}.{suffix}").write_text(credential.document)
+    say(f"issued {len(issued)} credentials")
+
+
+@app.command("verify")
+@friendly_errors
+def verify(
+    file: Path = typer.Argument(..., help="A credential: JSON with an embedded proof, or a JWT."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Verify a credential; exit code 0 only when it is valid."""
+    try:
+        data: bytes | str = file.read_bytes()
+    except OSError as exc:
+        data = ""
+        err_console.print(f"[red]error:[/red] cannot read {file}: {exc.strerror}", highlight=False)
+        raise typer.Exit(code=2) from None
+    settings = get_settings()
+    with unit_of_work(open_database(settings)) as db:
+        report = service.verify(db=db, data=data, base_url=issuing_for(settings).base_url, now=_now())
+    if as_json:
+        typer.echo(report.model_dump_json(include={"valid", "checks"}))
+    else:
+        table = Table("Check", "Result", "Reason")
+        for c in report.checks:
+            table.add_row(c.check, "[green]ok[/green]" if c.ok else "[red]failed[/red]", Text(c.reason))
+        console.print(table)
+        console.print("[bold green]valid[/bold green]" if report.valid else "[bold red]NOT valid[/bold red]")
+    raise typer.Exit(code=0 if report.valid else 1)
+
+
+def _status_command(action: str) -> Any:
+    def command(
+        credential: str = typer.Argument(..., help="The credential's id (urn:uuid:... or the UUID)."),
+        reason: str = typer.Option(None, help="Why (kept in the audit log)."),
+    ) -> None:
+        change = parse_input(StatusChange, {"reason": reason} if reason else {})
+        settings = get_settings()
+        with unit_of_work(open_database(settings)) as db:
+            issued = getattr(service, action)(
+                db=db,
+                actor=SYSTEM,
+                credential_id=credential,
+                reason=change.reason,
+                issuing=issuing_for(settings),
+                now=_now(),
+            )
+            say(f"urn:uuid:{issued.uuid}: {service.credential_state(issued)}")
+
+    command.__doc__ = {
+        "revoke": "Revoke a credential for good.",
+        "suspend": "Suspend a credential.",
+        "reinstate": "Lift a credential's suspension.",
+    }[action]
+    return friendly_errors(command)
+
+
+app.command("revoke")(_status_command("revoke"))
+app.command("suspend")(_status_command("suspend"))
+app.command("reinstate")(_status_command("reinstate"))
+
+
+@keys_app.command("list")
+@friendly_errors
+def keys_list(organisation: str = typer.Argument(..., help="Slug of the organisation.")) -> None:
+    """The organisation's keys, active and retired."""
+    with unit_of_work(open_database()) as db:
+        table = Table("Verification method", "Status", "Created", "Retired")
+        for k in service.keys_of(db=db, organisation=organisation):
+            table.add_row(
+                Text(k.verification_method),
+                k.status.value,
+                f"{k.created_at:%Y-%m-%d}",
+                f"{k.retired_at:%Y-%m-%d}" if k.retired_at else "",
+            )
+        console.print(table)
+
+
+@keys_app.command("rotate")
+@friendly_errors
+def keys_rotate(
+    organisation: str = typer.Argument(..., help="Slug of the organisation."),
+    web: str = typer.Option(None, help="Switch to did:web on this domain (e.g. skills.example.org)."),
+) -> None:
+    """Retire the active key and make a new one; what the old key signed stays valid."""
+    identity = parse_input(IssuerIdentity, {"method": "web", "domain": web}) if web else None
+    settings = get_settings()
+    with unit_of_work(open_database(settings)) as db:
+        key = service.rotate_key(
+            db=db,
+            actor=SYSTEM,
+            organisation=organisation,
+            issuing=issuing_for(settings),
+            now=_now(),
+            identity=identity,
+        )
+        say(f"new key {key.verification_method}")

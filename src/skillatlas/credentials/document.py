@@ -1,0 +1,202 @@
+"""Builds the JSON-LD documents: the OpenBadgeCredential, the status list credential, DID documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from skillatlas.credentials import jsonld
+from skillatlas.credentials.models import Achievement, IssuerKey
+from skillatlas.geo import country_name
+
+OB_SCHEMA_URL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+CREDENTIAL_CONTEXT = [jsonld.VC_V2, jsonld.OB_V3, jsonld.EU_MC]
+EQF_URI = "http://data.europa.eu/snb/eqf/{level}"
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """XML Schema dateTime in UTC to the second: 2026-06-01T09:00:00Z."""
+    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def number(value: float) -> int | float:
+    """A whole number as an integer: JSON-LD canonicalizes 2.0 (a double) and 2 (an integer) differently,
+    and a JavaScript verifier reads both as 2, so only the integer form signs the same everywhere."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def issuer_profile(
+    *, did: str, name: str, country: str, region: str | None, url: str | None
+) -> dict[str, Any]:
+    """The awarding body as an Open Badges Profile, with its country and (NUTS) region."""
+    address: dict[str, Any] = {
+        "type": ["Address"],
+        "addressCountry": country_name(country),
+        "addressCountryCode": country,
+    }
+    if region:
+        address["addressRegion"] = region
+    profile: dict[str, Any] = {"id": did, "type": ["Profile"], "name": name, "address": address}
+    if url:
+        profile["url"] = url
+    return profile
+
+
+def achievement_document(achievement: Achievement) -> dict[str, Any]:
+    """The Achievement with its criteria, alignments (ESCO skills, EQF level) and the EU elements."""
+    alignment = [
+        {
+            "type": ["Alignment"],
+            "targetName": skill["label"],
+            "targetUrl": skill["uri"],
+            "targetCode": skill["uri"].rsplit("/", 1)[-1],
+            "targetFramework": "ESCO",
+            "targetType": "ceasn:Competency",
+        }
+        for skill in achievement.skills
+    ]
+    alignment.append(
+        {
+            "type": ["Alignment"],
+            "targetName": f"EQF level {achievement.eqf_level}",
+            "targetUrl": EQF_URI.format(level=achievement.eqf_level),
+            "targetCode": str(achievement.eqf_level),
+            "targetFramework": "European Qualifications Framework",
+            "targetType": "ext:EQFLevel",
+        }
+    )
+    document: dict[str, Any] = {
+        "id": f"urn:uuid:{achievement.uuid}",
+        "type": ["Achievement"],
+        "achievementType": achievement.achievement_type,
+        "name": achievement.name,
+        "description": achievement.description,
+        "criteria": {"narrative": achievement.criteria},
+        "inLanguage": achievement.language,
+        "alignment": alignment,
+        "learningOutcome": list(achievement.learning_outcomes),
+        "eqfLevel": achievement.eqf_level,
+        "workloadHours": number(achievement.hours),
+        "assessmentType": achievement.assessment_type.value,
+        "participationForm": achievement.participation_form.value,
+        "qualityAssurance": achievement.quality_assurance,
+        "awardedForKind": achievement.awarded_for.value,
+    }
+    if achievement.ects is not None:
+        document["creditsAvailable"] = number(achievement.ects)
+        document["ectsCredits"] = number(achievement.ects)
+    if achievement.awarded_for_ref:
+        document["awardedFor"] = achievement.awarded_for_ref
+    return document
+
+
+def learner_subject(
+    *, subject_id: str, full_name: str, email: str | None, achievement: dict[str, Any], salt: str
+) -> dict[str, Any]:
+    """The AchievementSubject: the learner by name (plain) and e-mail address (salted SHA-256 only)."""
+    identifier = [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": full_name}
+    ]
+    if email:
+        digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+        identifier.append(
+            {
+                "type": "IdentityObject",
+                "identityType": "emailAddress",
+                "hashed": True,
+                "identityHash": f"sha256${digest}",
+                "salt": salt,
+            }
+        )
+    return {
+        "id": subject_id,
+        "type": ["AchievementSubject"],
+        "identifier": identifier,
+        "achievement": achievement,
+    }
+
+
+def open_badge_credential(
+    *,
+    credential_id: str,
+    issuer: dict[str, Any],
+    subject: dict[str, Any],
+    issued_at: dt.datetime,
+    valid_until: dt.datetime | None,
+    status_entry: dict[str, Any],
+) -> dict[str, Any]:
+    """An unsigned OpenBadgeCredential (VC 2.0) carrying all eleven EU mandatory elements."""
+    issued = timestamp(issued_at)
+    credential: dict[str, Any] = {
+        "@context": list(CREDENTIAL_CONTEXT),
+        "id": credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": subject["achievement"]["name"],
+        "description": subject["achievement"]["description"],
+        "issuer": issuer,
+        "validFrom": issued,
+        "issuanceDate": issued,
+        "awardedDate": issued,
+        "credentialSubject": subject,
+        "credentialStatus": status_entry,
+        "credentialSchema": [{"id": OB_SCHEMA_URL, "type": "JsonSchema"}],
+    }
+    if valid_until is not None:
+        credential["validUntil"] = timestamp(valid_until)
+    return credential
+
+
+def status_entry(*, list_url: str, index: int, purpose: str = "revocation") -> dict[str, Any]:
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
+def status_list_credential(
+    *, url: str, issuer_did: str, purpose: str, encoded: str, at: dt.datetime
+) -> dict[str, Any]:
+    """An unsigned BitstringStatusListCredential."""
+    return {
+        "@context": [jsonld.VC_V2],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_did,
+        "validFrom": timestamp(at),
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encoded,
+        },
+    }
+
+
+def did_document(did: str, keys: list[IssuerKey]) -> dict[str, Any]:
+    """The DID document: every key of the identity, active and retired, as a Multikey assertion method.
+
+    A retired key signs nothing new, yet stays listed so that what it signed still verifies.
+    """
+    methods = [
+        {
+            "id": key.verification_method,
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": key.public_key_multibase,
+        }
+        for key in keys
+    ]
+    ids = [m["id"] for m in methods]
+    return {
+        "@context": [jsonld.DID_V1, jsonld.MULTIKEY_V1],
+        "id": did,
+        "verificationMethod": methods,
+        "assertionMethod": ids,
+        "authentication": ids,
+    }

@@ -1,0 +1,177 @@
+"""Input and output shapes of micro-credentials, validated the same way at every front door."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from skillatlas.credentials.models import (
+    AssessmentType,
+    AwardedFor,
+    CredentialFormat,
+    IdentityMethod,
+    ParticipationForm,
+)
+
+# The Open Badges 3.0 AchievementType vocabulary (the values SkillAtlas uses; `ext:` values are allowed).
+ACHIEVEMENT_TYPES = (
+    "MicroCredential",
+    "Badge",
+    "Certificate",
+    "CertificateOfCompletion",
+    "Certification",
+    "Course",
+    "Competency",
+    "LearningProgram",
+    "Assessment",
+    "Award",
+    "Achievement",
+    "License",
+    "Membership",
+)
+_ESCO_SKILL = re.compile(r"^http://data\.europa\.eu/esco/skill/[0-9a-fA-F-]{36}$")
+Text = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(str.strip)]
+
+
+def _achievement_type(value: str) -> str:
+    if value in ACHIEVEMENT_TYPES or re.fullmatch(r"ext:[A-Za-z0-9._-]+", value):
+        return value
+    raise ValueError(f"unknown achievement type; use one of {', '.join(ACHIEVEMENT_TYPES)} or ext:Name")
+
+
+def _skill_uri(value: str) -> str:
+    value = value.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not a skill URI (e.g. http://data.europa.eu/esco/skill/<uuid>)")
+    return value
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AchievementCreate(Input):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Text
+    criteria: Text
+    issuer: Annotated[str, Field(min_length=1, max_length=80, description="slug of the issuing organisation")]
+    achievement_type: Annotated[str, AfterValidator(_achievement_type)] = "MicroCredential"
+    awarded_for: AwardedFor = AwardedFor.OTHER
+    awarded_for_ref: Annotated[str | None, Field(max_length=120)] = None
+    learning_outcomes: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(min_length=1)
+    ]
+    skills: list[Annotated[str, AfterValidator(_skill_uri)]] = Field(default_factory=list, max_length=200)
+    eqf_level: Annotated[int, Field(ge=1, le=8)]
+    ects: Annotated[float | None, Field(ge=0, le=300)] = None
+    hours: Annotated[float, Field(gt=0, le=10_000)]
+    assessment_type: AssessmentType
+    participation_form: ParticipationForm
+    quality_assurance: Text
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
+    valid_for_days: Annotated[int | None, Field(ge=1, le=36_500)] = None
+
+    @model_validator(mode="after")
+    def _reference(self) -> Self:
+        if self.awarded_for == AwardedFor.EVENT and not self.awarded_for_ref:
+            raise ValueError("awarded_for_ref: name the event (its slug) the achievement is earned at")
+        self.skills = list(dict.fromkeys(self.skills))
+        return self
+
+
+class AlignedSkill(BaseModel):
+    uri: str
+    label: str
+
+
+class AchievementRead(Output):
+    id: int
+    uuid: str
+    slug: str
+    name: str
+    description: str
+    criteria: str
+    achievement_type: str
+    issuer: str
+    awarded_for: AwardedFor
+    awarded_for_ref: str | None
+    learning_outcomes: list[str]
+    skills: list[AlignedSkill]
+    eqf_level: int
+    ects: float | None
+    hours: float
+    assessment_type: AssessmentType
+    participation_form: ParticipationForm
+    quality_assurance: str
+    language: str
+    valid_for_days: int | None
+
+
+class IssueRequest(Input):
+    achievement: Annotated[str, Field(min_length=1, max_length=80, description="achievement id or slug")]
+    learner: Annotated[int, Field(ge=1, description="person id")]
+    format: CredentialFormat = CredentialFormat.LDP
+
+
+class BulkIssueRequest(Input):
+    achievement: Annotated[str, Field(min_length=1, max_length=80)]
+    learners: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=100_000)]
+    format: CredentialFormat = CredentialFormat.LDP
+
+
+class StatusChange(Input):
+    reason: Annotated[str | None, Field(max_length=1000)] = None
+
+
+class IssuerIdentity(Input):
+    method: IdentityMethod = IdentityMethod.KEY
+    domain: Annotated[str | None, Field(max_length=200, pattern=r"^[a-z0-9.-]+(%3A[0-9]+)?$")] = None
+
+    @model_validator(mode="after")
+    def _web_needs_domain(self) -> Self:
+        if self.method == IdentityMethod.WEB and not self.domain:
+            raise ValueError("domain: did:web needs the domain that serves the DID document")
+        return self
+
+
+class IssuedRead(Output):
+    id: str
+    achievement: str
+    achievement_name: str
+    learner: int
+    issuer: str
+    format: CredentialFormat
+    issued_at: dt.datetime
+    valid_until: dt.datetime | None
+    status: Literal["active", "revoked", "suspended"]
+    verify_url: str
+    download_url: str
+
+
+class KeyRead(Output):
+    did: str
+    verification_method: str
+    public_key_multibase: str
+    status: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+
+
+class Check(BaseModel):
+    check: str
+    ok: bool
+    reason: str
+
+
+class VerificationReport(BaseModel):
+    valid: bool
+    checks: list[Check]
+    format: str | None = None
+    credential: dict[str, Any] | None = Field(default=None, exclude=True)

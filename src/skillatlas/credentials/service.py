@@ -1,0 +1,677 @@
+"""Rules of micro-credentials: achievements, issuer identities and keys, issuing, revoking, verifying."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from skillatlas.alliance import service as alliance_service
+from skillatlas.alliance.models import Organisation
+from skillatlas.auth import audit
+from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.credentials import document, keys, proofs, status
+from skillatlas.credentials import policy as _policy  # noqa: F401  (registers the rules)
+from skillatlas.credentials.models import (
+    Achievement,
+    AwardedFor,
+    CredentialFormat,
+    IdentityMethod,
+    IssuedCredential,
+    IssuerKey,
+    KeyStatus,
+    StatusList,
+)
+from skillatlas.credentials.schemas import (
+    AchievementCreate,
+    AchievementRead,
+    BulkIssueRequest,
+    IssuedRead,
+    IssueRequest,
+    IssuerIdentity,
+    VerificationReport,
+)
+from skillatlas.credentials.verify import ResolutionError, ResolvedKey, resolve_did_key
+from skillatlas.credentials.verify import verify as verify_credential
+from skillatlas.errors import Conflict, InvalidInput, NotFound
+from skillatlas.people.models import Person
+from skillatlas.taxonomy.models import Skill
+from skillatlas.validation import slugify
+
+
+@dataclass(frozen=True)
+class Issuing:
+    """Where the platform is published (for status-list URLs and did:web) and where its keys are sealed."""
+
+    base_url: str
+    data_dir: Path
+
+    def kek(self) -> bytes:
+        return keys.load_kek(self.data_dir)
+
+
+# --- achievements ----------------------------------------------------------------------------------
+
+
+def _aligned_skills(db: Session, uris: list[str]) -> list[dict[str, str]]:
+    """The skills with their labels; once the taxonomy is loaded, every URI must be one of its skills."""
+    if not uris:
+        return []
+    loaded = db.scalar(select(func.count()).select_from(Skill)) or 0
+    if not loaded:
+        return [{"uri": u, "label": u.rsplit("/", 1)[-1]} for u in uris]
+    found = {s.uri: s for s in db.scalars(select(Skill).where(Skill.uri.in_(uris)))}
+    missing = [u for u in uris if u not in found]
+    if missing:
+        raise InvalidInput(f"skills: {missing[0]} is not a skill of the taxonomy", field="skills")
+    return [{"uri": u, "label": found[u].preferred_label} for u in uris]
+
+
+def create_achievement(*, db: Session, actor: Principal, data: AchievementCreate) -> Achievement:
+    """A new achievement of an issuing organisation, aligned to taxonomy skills."""
+    issuer = alliance_service.get_organisation(db=db, slug=data.issuer)
+    authorize(actor, "credentials.achievement.create", organisation_id=issuer.id)
+    if data.awarded_for == AwardedFor.EVENT and data.awarded_for_ref:
+        alliance_service.get_event(db=db, slug=data.awarded_for_ref)
+    slug = slugify(data.name)
+    if db.scalar(select(Achievement.id).where(Achievement.slug == slug)):
+        raise Conflict(f"an achievement named {data.name!r} exists already", field="name")
+    achievement = Achievement(
+        uuid=str(uuidlib.uuid4()),
+        slug=slug,
+        issuer=issuer,
+        skills=_aligned_skills(db, data.skills),
+        **data.model_dump(exclude={"issuer", "skills"}),
+    )
+    db.add(achievement)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.achievement.create",
+        object_type="achievement",
+        object_id=achievement.id,
+        details={"slug": slug, "issuer": issuer.slug},
+    )
+    return achievement
+
+
+def get_achievement(*, db: Session, ref: str | int) -> Achievement:
+    """The achievement by id or slug, or NotFound."""
+    text = str(ref).strip()
+    condition = Achievement.id == int(text) if text.isdigit() else Achievement.slug == text
+    found = db.scalar(select(Achievement).where(condition).options(selectinload(Achievement.issuer)))
+    if found is None:
+        raise NotFound(f"no achievement {text!r}", field="achievement")
+    return found
+
+
+def list_achievements(*, db: Session, issuer: str | None = None) -> list[Achievement]:
+    statement = select(Achievement).order_by(Achievement.name).options(selectinload(Achievement.issuer))
+    if issuer:
+        statement = statement.join(Achievement.issuer).where(Organisation.slug == issuer)
+    return list(db.scalars(statement))
+
+
+def achievement_read(achievement: Achievement) -> AchievementRead:
+    return AchievementRead.model_validate(
+        {
+            **{c: getattr(achievement, c) for c in AchievementRead.model_fields if c != "issuer"},
+            "issuer": achievement.issuer.slug,
+        }
+    )
+
+
+# --- issuer identities and keys ------------------------------------------------------------------
+
+
+def _did_web(domain: str, organisation: Organisation) -> str:
+    return f"did:web:{domain}:credentials:issuers:{organisation.slug}"
+
+
+def _new_key(
+    db: Session,
+    organisation: Organisation,
+    issuing: Issuing,
+    method: IdentityMethod,
+    domain: str | None,
+    now: dt.datetime,
+) -> IssuerKey:
+    private = keys.new_private_key()
+    multikey = keys.public_multikey(private.public_key())
+    if method == IdentityMethod.WEB:
+        assert domain is not None
+        did = _did_web(domain, organisation)
+    else:
+        did = "did:key:" + multikey
+    verification_method = f"{did}#{multikey}"
+    key = IssuerKey(
+        organisation=organisation,
+        method=method,
+        did=did,
+        verification_method=verification_method,
+        public_key_multibase=multikey,
+        private_key_sealed=keys.seal(issuing.kek(), keys.raw_private(private), label=verification_method),
+        status=KeyStatus.ACTIVE,
+        created_at=now,
+    )
+    db.add(key)
+    db.flush()
+    return key
+
+
+def active_key(*, db: Session, organisation: Organisation) -> IssuerKey | None:
+    return db.scalar(
+        select(IssuerKey).where(
+            IssuerKey.organisation_id == organisation.id, IssuerKey.status == KeyStatus.ACTIVE
+        )
+    )
+
+
+def ensure_key(*, db: Session, organisation: Organisation, issuing: Issuing, now: dt.datetime) -> IssuerKey:
+    """The organisation's active key, generated (did:key) on its first credential."""
+    return active_key(db=db, organisation=organisation) or _new_key(
+        db, organisation, issuing, IdentityMethod.KEY, None, now
+    )
+
+
+def _retire(key: IssuerKey, now: dt.datetime) -> None:
+    key.status = KeyStatus.RETIRED
+    key.retired_at = now
+
+
+def rotate_key(
+    *,
+    db: Session,
+    actor: Principal,
+    organisation: str,
+    issuing: Issuing,
+    now: dt.datetime,
+    identity: IssuerIdentity | None = None,
+) -> IssuerKey:
+    """Retires the active key and makes a new one (keeping did:web, or switching as `identity` says).
+
+    What the retired key signed stays valid: it remains in the DID document (did:web) or resolves itself
+    (did:key), and it keeps signing the status list of its own did:key identity.
+    """
+    org = alliance_service.get_organisation(db=db, slug=organisation)
+    authorize(actor, "credentials.keys.manage", organisation_id=org.id)
+    current = active_key(db=db, organisation=org)
+    method, domain = IdentityMethod.KEY, None
+    if identity is not None:
+        method, domain = identity.method, identity.domain
+    elif current is not None and current.method == IdentityMethod.WEB:
+        method, domain = IdentityMethod.WEB, current.did.split(":")[2]
+    if current is not None:
+        _retire(current, now)
+        db.flush()
+    key = _new_key(db, org, issuing, method, domain, now)
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.keys.rotate",
+        object_type="organisation",
+        object_id=org.id,
+        details={"did": key.did, "retired": current.verification_method if current else None},
+    )
+    return key
+
+
+def _private_key(key: IssuerKey, kek: bytes) -> Any:
+    return keys.private_from_raw(keys.unseal(kek, key.private_key_sealed, label=key.verification_method))
+
+
+def keys_of(*, db: Session, organisation: str) -> list[IssuerKey]:
+    org = alliance_service.get_organisation(db=db, slug=organisation)
+    return list(
+        db.scalars(select(IssuerKey).where(IssuerKey.organisation_id == org.id).order_by(IssuerKey.id))
+    )
+
+
+def did_document_for(*, db: Session, organisation: str) -> dict[str, Any]:
+    """The did:web document of an organisation: all its did:web keys, the retired ones too."""
+    org = alliance_service.get_organisation(db=db, slug=organisation)
+    web_keys = list(
+        db.scalars(
+            select(IssuerKey)
+            .where(IssuerKey.organisation_id == org.id, IssuerKey.method == IdentityMethod.WEB)
+            .order_by(IssuerKey.id)
+        )
+    )
+    if not web_keys:
+        raise NotFound(f"{org.name} has no did:web identity", field="organisation")
+    did = web_keys[-1].did
+    return document.did_document(did, [k for k in web_keys if k.did == did])
+
+
+# --- status lists --------------------------------------------------------------------------------
+
+
+def status_url(base_url: str, path: str, purpose: str) -> str:
+    return f"{base_url.rstrip('/')}/credentials/status/{path}/{purpose}"
+
+
+def _signing_key_for(db: Session, did: str) -> IssuerKey:
+    """The key that signs an identity's status lists: its active key, else its newest retired one."""
+    found = list(db.scalars(select(IssuerKey).where(IssuerKey.did == did).order_by(IssuerKey.id.desc())))
+    active = [k for k in found if k.status == KeyStatus.ACTIVE]
+    return (active or found)[0]
+
+
+def _sign_list(
+    db: Session,
+    status_list: StatusList,
+    purpose: str,
+    issuing: Issuing,
+    now: dt.datetime,
+    kek: bytes | None = None,
+) -> None:
+    key = _signing_key_for(db, status_list.did)
+    bits = status_list.revocation if purpose == "revocation" else status_list.suspension
+    url = status_url(issuing.base_url, status_list.path, purpose)
+    unsigned = document.status_list_credential(
+        url=url, issuer_did=status_list.did, purpose=purpose, encoded=status.encode(bits), at=now
+    )
+    signed = proofs.sign_data_integrity(
+        unsigned,
+        key=_private_key(key, kek or issuing.kek()),
+        verification_method=key.verification_method,
+        created=document.timestamp(now),
+    )
+    setattr(status_list, f"{purpose}_credential", json.dumps(signed, ensure_ascii=False))
+    status_list.updated_at = now
+
+
+def _status_list_for(db: Session, key: IssuerKey, issuing: Issuing, now: dt.datetime) -> StatusList:
+    """The status lists of the key's identity, created (and signed) on first use; the row is locked."""
+    found = db.scalar(select(StatusList).where(StatusList.did == key.did).with_for_update())
+    if found is not None:
+        return found
+    existing = db.scalar(select(func.count()).where(StatusList.organisation_id == key.organisation_id)) or 0
+    slug = key.organisation.slug
+    created = StatusList(
+        organisation_id=key.organisation_id,
+        did=key.did,
+        path=slug if existing == 0 else f"{slug}.{existing + 1}",
+        bits=status.LIST_BITS,
+        next_sequence=0,
+        revocation=status.empty_list(),
+        suspension=status.empty_list(),
+        updated_at=now,
+    )
+    db.add(created)
+    db.flush()
+    for purpose in status.PURPOSES:
+        _sign_list(db, created, purpose, issuing, now)
+    db.flush()
+    return created
+
+
+def status_list_document(*, db: Session, path: str, purpose: str) -> dict[str, Any]:
+    """The signed BitstringStatusListCredential published at /credentials/status/{path}/{purpose}."""
+    if purpose not in status.PURPOSES:
+        raise NotFound(f"no status purpose {purpose!r}: use revocation or suspension", field="purpose")
+    found = db.scalar(select(StatusList).where(StatusList.path == path))
+    if found is None:
+        raise NotFound(f"no status list {path!r}", field="issuer")
+    return json.loads(getattr(found, f"{purpose}_credential"))
+
+
+# --- issuing -------------------------------------------------------------------------------------
+
+
+def _subject_id(issuing: Issuing, person: Person) -> str:
+    return "urn:uuid:" + str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{issuing.base_url}/people/{person.id}"))
+
+
+class _Signer:
+    """Everything one issuer needs to sign many credentials: loaded, decrypted and locked once."""
+
+    def __init__(self, db: Session, achievement: Achievement, issuing: Issuing, now: dt.datetime) -> None:
+        organisation = achievement.issuer
+        self.key = ensure_key(db=db, organisation=organisation, issuing=issuing, now=now)
+        self.private = _private_key(self.key, issuing.kek())
+        self.status_list = _status_list_for(db, self.key, issuing, now)
+        self.list_url = status_url(issuing.base_url, self.status_list.path, "revocation")
+        self.issuer = document.issuer_profile(
+            did=self.key.did,
+            name=organisation.name,
+            country=organisation.country,
+            region=organisation.nuts_region,
+            url=organisation.website,
+        )
+        self.achievement_doc = document.achievement_document(achievement)
+        self.achievement = achievement
+        self.issuing = issuing
+        self.now = now
+
+    def sign(self, person: Person, fmt: CredentialFormat) -> IssuedCredential:
+        sequence = self.status_list.next_sequence
+        index = status.index_for(sequence, self.status_list.bits)
+        self.status_list.next_sequence = sequence + 1
+        credential_uuid = str(uuidlib.uuid4())
+        valid_until = (
+            self.now + dt.timedelta(days=self.achievement.valid_for_days)
+            if self.achievement.valid_for_days
+            else None
+        )
+        subject = document.learner_subject(
+            subject_id=_subject_id(self.issuing, person),
+            full_name=person.full_name,
+            email=person.email,
+            achievement=self.achievement_doc,
+            salt=secrets.token_hex(8),
+        )
+        unsigned = document.open_badge_credential(
+            credential_id=f"urn:uuid:{credential_uuid}",
+            issuer=self.issuer,
+            subject=subject,
+            issued_at=self.now,
+            valid_until=valid_until,
+            status_entry=document.status_entry(list_url=self.list_url, index=index),
+        )
+        if fmt == CredentialFormat.JWT:
+            text = proofs.sign_jwt(unsigned, key=self.private, kid=self.key.verification_method)
+        else:
+            signed = proofs.sign_data_integrity(
+                unsigned,
+                key=self.private,
+                verification_method=self.key.verification_method,
+                created=document.timestamp(self.now),
+            )
+            text = json.dumps(signed, ensure_ascii=False, indent=2)
+        return IssuedCredential(
+            uuid=credential_uuid,
+            achievement_id=self.achievement.id,
+            person_id=person.id,
+            organisation_id=self.achievement.issuer_id,
+            key_id=self.key.id,
+            format=fmt,
+            status_list_id=self.status_list.id,
+            status_index=index,
+            issued_at=self.now,
+            valid_until=valid_until,
+            document=text,
+        )
+
+
+def issue(
+    *, db: Session, actor: Principal, data: IssueRequest, issuing: Issuing, now: dt.datetime
+) -> IssuedCredential:
+    """Signs one credential for a learner (Data Integrity proof or JWT) and records it."""
+    achievement = get_achievement(db=db, ref=data.achievement)
+    authorize(actor, "credentials.issue", organisation_id=achievement.issuer_id)
+    person = db.get(Person, data.learner)
+    if person is None:
+        raise NotFound(f"no person with id {data.learner}", field="learner")
+    issued = _Signer(db, achievement, issuing, now).sign(person, data.format)
+    db.add(issued)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.issue",
+        object_type="credential",
+        object_id=issued.uuid,
+        details={"achievement": achievement.slug, "person_id": person.id},
+    )
+    return issued
+
+
+def issue_bulk(
+    *,
+    db: Session,
+    actor: Principal,
+    data: BulkIssueRequest,
+    issuing: Issuing,
+    now: dt.datetime,
+    progress: Callable[[int], None] | None = None,
+    batch: int = 2000,
+) -> list[IssuedCredential]:
+    """Signs one credential per learner in one transaction: all are issued, or (on any error) none."""
+    achievement = get_achievement(db=db, ref=data.achievement)
+    authorize(actor, "credentials.issue", organisation_id=achievement.issuer_id)
+    wanted = list(dict.fromkeys(data.learners))
+    persons: dict[int, Person] = {}
+    for start in range(0, len(wanted), 20_000):
+        chunk = wanted[start : start + 20_000]
+        persons.update({p.id: p for p in db.scalars(select(Person).where(Person.id.in_(chunk)))})
+    missing = [p for p in wanted if p not in persons]
+    if missing:
+        raise NotFound(f"no person with id {missing[0]} ({len(missing)} unknown in all)", field="learners")
+    signer = _Signer(db, achievement, issuing, now)
+    if signer.status_list.next_sequence + len(wanted) > signer.status_list.bits:
+        raise Conflict(
+            "the issuer's status list is full: rotate the key to start a new one", field="learners"
+        )
+    issued: list[IssuedCredential] = []
+    pending: list[IssuedCredential] = []
+    for person_id in wanted:
+        credential = signer.sign(persons[person_id], data.format)
+        issued.append(credential)
+        pending.append(credential)
+        if len(pending) >= batch:
+            db.add_all(pending)
+            db.flush()
+            pending = []
+        if progress:
+            progress(1)
+    db.add_all(pending)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.issue_bulk",
+        object_type="achievement",
+        object_id=achievement.id,
+        details={"count": len(issued), "format": data.format.value},
+    )
+    return issued
+
+
+def get_issued(*, db: Session, credential_id: str) -> IssuedCredential:
+    """An issued credential by its UUID (or urn:uuid:...), or NotFound."""
+    key = credential_id.strip().removeprefix("urn:uuid:")
+    found = db.scalar(
+        select(IssuedCredential)
+        .where(IssuedCredential.uuid == key)
+        .options(
+            selectinload(IssuedCredential.achievement),
+            selectinload(IssuedCredential.organisation),
+            selectinload(IssuedCredential.person),
+        )
+    )
+    if found is None:
+        raise NotFound(f"no credential {credential_id!r}", field="credential")
+    return found
+
+
+def _set_status(
+    db: Session,
+    actor: Principal,
+    credential_id: str,
+    purpose: str,
+    value: bool,
+    reason: str | None,
+    issuing: Issuing,
+    now: dt.datetime,
+) -> IssuedCredential:
+    issued = get_issued(db=db, credential_id=credential_id)
+    authorize(actor, "credentials.revoke", organisation_id=issued.organisation_id)
+    if issued.revoked_at is not None:
+        raise Conflict("the credential is revoked; that cannot be undone", field="credential")
+    if purpose == "suspension" and (issued.suspended_at is not None) == value:
+        raise Conflict(f"the credential is {'already' if value else 'not'} suspended", field="credential")
+    status_list = db.scalar(
+        select(StatusList).where(StatusList.id == issued.status_list_id).with_for_update()
+    )
+    assert status_list is not None
+    bits = getattr(status_list, purpose)
+    setattr(status_list, purpose, status.set_bit(bits, issued.status_index, value))
+    _sign_list(db, status_list, purpose, issuing, now)
+    if purpose == "revocation":
+        issued.revoked_at = now
+    else:
+        issued.suspended_at = now if value else None
+    issued.reason = reason
+    db.flush()
+    action = {"revocation": "revoke", "suspension": "suspend" if value else "reinstate"}[purpose]
+    audit.record(
+        db=db,
+        actor=actor,
+        action=f"credentials.{action}",
+        object_type="credential",
+        object_id=issued.uuid,
+        details={"reason": reason or ""},
+    )
+    return issued
+
+
+def revoke(
+    *,
+    db: Session,
+    actor: Principal,
+    credential_id: str,
+    reason: str | None,
+    issuing: Issuing,
+    now: dt.datetime,
+) -> IssuedCredential:
+    """Revokes for good: flips the credential's bit in the issuer's revocation list and re-signs the list."""
+    return _set_status(db, actor, credential_id, "revocation", True, reason, issuing, now)
+
+
+def suspend(
+    *,
+    db: Session,
+    actor: Principal,
+    credential_id: str,
+    reason: str | None,
+    issuing: Issuing,
+    now: dt.datetime,
+) -> IssuedCredential:
+    """Suspends until reinstated: flips the bit in the suspension list."""
+    return _set_status(db, actor, credential_id, "suspension", True, reason, issuing, now)
+
+
+def reinstate(
+    *,
+    db: Session,
+    actor: Principal,
+    credential_id: str,
+    reason: str | None,
+    issuing: Issuing,
+    now: dt.datetime,
+) -> IssuedCredential:
+    """Lifts a suspension."""
+    return _set_status(db, actor, credential_id, "suspension", False, reason, issuing, now)
+
+
+def credential_state(issued: IssuedCredential) -> str:
+    if issued.revoked_at is not None:
+        return "revoked"
+    return "suspended" if issued.suspended_at is not None else "active"
+
+
+def learner_credentials(*, db: Session, actor: Principal, person_id: int) -> list[IssuedCredential]:
+    """A learner's credentials, newest first: for the learner, the office and the issuers' managers."""
+    authorize(actor, "credentials.read_learner", person_id=person_id)
+    if db.get(Person, person_id) is None:
+        raise NotFound(f"no person with id {person_id}", field="learner")
+    return list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.person_id == person_id)
+            .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id.desc())
+            .options(selectinload(IssuedCredential.achievement), selectinload(IssuedCredential.organisation))
+        )
+    )
+
+
+def issued_read(issued: IssuedCredential, base_url: str) -> IssuedRead:
+    base = base_url.rstrip("/")
+    return IssuedRead(
+        id=f"urn:uuid:{issued.uuid}",
+        achievement=issued.achievement.slug,
+        achievement_name=issued.achievement.name,
+        learner=issued.person_id,
+        issuer=issued.organisation.slug,
+        format=issued.format,
+        issued_at=issued.issued_at,
+        valid_until=issued.valid_until,
+        status=credential_state(issued),  # type: ignore[arg-type]
+        verify_url=f"{base}/verify?credential={issued.uuid}",
+        download_url=f"{base}/api/credentials/issued/{issued.uuid}/download",
+    )
+
+
+def credential_payload(issued: IssuedCredential) -> dict[str, Any]:
+    """The credential's JSON, whichever format it was issued in."""
+    if issued.format == CredentialFormat.JWT:
+        return proofs.parse_jwt(issued.document)[1]
+    return json.loads(issued.document)
+
+
+# --- verifying -----------------------------------------------------------------------------------
+
+
+class DatabaseResolver:
+    """Keys and status lists of this platform's issuers from the database; did:key resolves itself."""
+
+    def __init__(self, db: Session, base_url: str) -> None:
+        self.db = db
+        self.base_url = base_url.rstrip("/")
+
+    def key(self, verification_method: str) -> ResolvedKey:
+        stored = self.db.scalar(select(IssuerKey).where(IssuerKey.verification_method == verification_method))
+        if verification_method.startswith("did:key:"):
+            resolved = resolve_did_key(verification_method)
+            resolved.retired_at = stored.retired_at if stored else None
+            return resolved
+        if verification_method.startswith("did:web:"):
+            if stored is None:
+                raise ResolutionError(
+                    f"{verification_method} is not a key of an issuer on this platform (foreign did:web is not fetched)"
+                )
+            return ResolvedKey(
+                keys.public_from_multikey(stored.public_key_multibase), stored.did, stored.retired_at
+            )
+        raise ResolutionError(f"unsupported DID method in {verification_method!r} (did:key and did:web are)")
+
+    def _path(self, url: str) -> tuple[str, str]:
+        prefix = f"{self.base_url}/credentials/status/"
+        if not url.startswith(prefix):
+            raise ResolutionError(f"the status list {url} is not published by this platform (not fetched)")
+        path, _, purpose = url[len(prefix) :].partition("/")
+        return path, purpose
+
+    def status_list(self, url: str) -> dict[str, Any]:
+        path, purpose = self._path(url)
+        try:
+            return status_list_document(db=self.db, path=path, purpose=purpose)
+        except NotFound as exc:
+            raise ResolutionError(f"the status list {url} does not exist") from exc
+
+    def companion_lists(self, url: str) -> list[tuple[str, str]]:
+        """Our credentials name their revocation list; the suspension list at the same index is checked too."""
+        try:
+            path, purpose = self._path(url)
+        except ResolutionError:
+            return []
+        return (
+            [(status_url(self.base_url, path, "suspension"), "suspension")] if purpose == "revocation" else []
+        )
+
+
+def verify(
+    *, db: Session, data: str | bytes | dict[str, Any], base_url: str, now: dt.datetime
+) -> VerificationReport:
+    """Verifies any credential; keys and status lists of this platform's issuers come from the database."""
+    return verify_credential(data, resolver=DatabaseResolver(db, base_url), now=now)

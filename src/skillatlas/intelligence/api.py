@@ -1,0 +1,89 @@
+"""REST API of market intelligence: skills in a text, job titles to occupations, job ads and demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+
+from skillatlas.auth.permissions import authorize
+from skillatlas.intelligence import service
+from skillatlas.intelligence.engine import engine_for
+from skillatlas.intelligence.schemas import (
+    DemandReport,
+    ExtractedSkillRead,
+    ExtractRequest,
+    ImportReport,
+    OccupationMatch,
+)
+from skillatlas.web.deps import DB, Actor, Today
+
+router = APIRouter(prefix="/api/intelligence", tags=["intelligence"])
+
+
+def engine(request: Request):  # type: ignore[no-untyped-def]
+    settings = request.app.state.settings
+    return engine_for(settings.data_dir, settings.embedding_backend)
+
+
+@router.post("/extract", response_model=list[ExtractedSkillRead])
+def extract(request: Request, db: DB, data: ExtractRequest) -> list[ExtractedSkillRead]:
+    """The taxonomy skills a text (job ad, CV, course description) mentions or implies, ranked, with evidence."""
+    return service.extract_skills(
+        db=db, extractor=engine(request).skill_extractor(db), text=data.text, top=data.top
+    )
+
+
+@router.get("/job-titles", response_model=list[OccupationMatch])
+def job_title(
+    request: Request,
+    db: DB,
+    title: Annotated[str, Query(min_length=1, max_length=300)],
+    k: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[OccupationMatch]:
+    """The ESCO occupations closest to a free job title."""
+    return engine(request).match_job_title(db, title, k)
+
+
+@router.post("/job-ads", response_model=ImportReport)
+async def import_job_ads(
+    request: Request,
+    db: DB,
+    actor: Actor,
+    today: Today,
+    file: Annotated[UploadFile, File()],
+    dry_run: bool = False,
+) -> ImportReport:
+    """Imports job ads (CSV: date,country,title,text[,id]; or JSON lines) with the skills found in them."""
+    authorize(actor, "intelligence.job_ads.import")  # before reading the file or building the extractor
+    content = await file.read()
+    rows = service.read_rows(content, file.filename or "upload.csv")
+    extractor = None if dry_run else engine(request).skill_extractor(db)
+    return service.import_job_ads(
+        db=db,
+        actor=actor,
+        rows=rows,
+        extractor=extractor,
+        today=today,
+        source=file.filename or "",
+        dry_run=dry_run,
+    )
+
+
+@router.get("/demand", response_model=DemandReport)
+def demand(
+    db: DB,
+    today: Today,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    occupation_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> DemandReport:
+    """The most demanded skills of a period (default: the last twelve months), their trend, the rising ones."""
+    end = end or today
+    start = start or (end - dt.timedelta(days=365))
+    return service.demand_report(
+        db=db, start=start, end=end, country=country, occupation_id=occupation_id, limit=limit
+    )

@@ -1,0 +1,218 @@
+"""Skill extraction: the taxonomy skills a free text (job ad, CV, course description) mentions or implies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from skillatlas.search.backends import EmbeddingBackend, get_backend
+from skillatlas.search.cache import EmbeddingCache
+from skillatlas.search.index import FusionSettings, HybridIndex, QueryScores
+
+
+@dataclass(frozen=True, slots=True)
+class SkillRecord:
+    """A skill as the extractor needs it: plain data, whatever store it came from."""
+
+    uri: str
+    label: str
+    alt_labels: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedSkill:
+    """A skill found in a text, with the sentence that evidences it."""
+
+    uri: str
+    label: str
+    score: float
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionSettings:
+    """The knobs of extraction; the defaults are the ones bench/skill_extraction.py chose."""
+
+    backend: str = "use-m3"
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    #: Which skill texts are indexed: the preferred label always; alternative labels and description optionally.
+    use_alt_labels: bool = False
+    use_description: bool = False
+    #: Score clauses as well as whole sentences: a skill named in one clause of a long sentence is
+    #: drowned out when the sentence is embedded whole.
+    use_clauses: bool = True
+    #: Weight of the best clause's score against the whole sentence's.
+    clause_weight: float = 0.5
+
+
+# Sentence ends: a full stop, question or exclamation mark before a space, or a line break / bullet.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(•*-])|\s*[\r\n]+\s*|\s+[•●▪◦]\s*")
+# Clause cuts: punctuation that lists things, and the connectives job ads join requirements with.
+_CLAUSE_CUT = re.compile(
+    r"\s*(?:[,;:()\[\]•*/|]|\s[-–]\s|\.\s|\b(?:and|or|as well as|including|such as|e\.g\.|with)\b)\s*",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and list items of a text, stripped, without empty ones."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and _WORD.search(part)]
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence (the sentence itself when it has only one)."""
+    clauses = [part.strip() for part in _CLAUSE_CUT.split(sentence) if part and _WORD.search(part)]
+    return clauses or [sentence]
+
+
+def skill_passages(skill: SkillRecord, settings: ExtractionSettings) -> list[str]:
+    """The texts a skill is found by: its label, then optionally its synonyms and description."""
+    passages = [skill.label]
+    if settings.use_alt_labels:
+        passages.extend(alt for alt in skill.alt_labels if alt and alt != skill.label)
+    if settings.use_description and skill.description:
+        passages.append(skill.description)
+    return list(dict.fromkeys(passages))
+
+
+def _label_key(label: str) -> str:
+    # Label lists exported from different ESCO versions disagree on case and punctuation
+    # ("browse, search and filter data" against "browse search and filter data").
+    return " ".join(_WORD.findall(label.casefold()))
+
+
+def restrict_to_labels(skills: Iterable[SkillRecord], labels: Iterable[str]) -> list[SkillRecord]:
+    """Exactly one record per label of `labels`, for scoring against another taxonomy version's list.
+
+    A label is matched to the skill with that preferred label (ignoring case and punctuation), else to a
+    skill that has it as an alternative label (renamed between versions), else it becomes a label-only
+    record; every record carries the list's spelling.
+    """
+    skills = list(skills)
+    by_label = {_label_key(skill.label): skill for skill in skills}
+    by_alt: dict[str, SkillRecord] = {}
+    for skill in skills:
+        for alt in skill.alt_labels:
+            by_alt.setdefault(_label_key(alt), skill)
+    wanted = list(dict.fromkeys(labels))
+    # Preferred-label matches first, so a renamed label cannot claim a skill another label names exactly.
+    chosen: dict[str, SkillRecord | None] = {}
+    used: set[str] = set()
+    for label in wanted:
+        exact = by_label.get(_label_key(label))
+        chosen[label] = exact if exact is not None and exact.uri not in used else None
+        if exact is not None:
+            used.add(exact.uri)
+    for label in wanted:
+        alt_match = by_alt.get(_label_key(label))
+        if chosen[label] is None and alt_match is not None and alt_match.uri not in used:
+            chosen[label] = alt_match
+            used.add(alt_match.uri)
+    restricted: list[SkillRecord] = []
+    for label in wanted:
+        skill = chosen[label]
+        if skill is None:
+            restricted.append(SkillRecord(uri=f"label:{label}", label=label))
+            continue
+        alts = tuple(alt for alt in (skill.label, *skill.alt_labels) if alt != label)
+        restricted.append(
+            SkillRecord(uri=skill.uri, label=label, alt_labels=alts, description=skill.description)
+        )
+    return restricted
+
+
+def bundled_skill_records() -> list[SkillRecord]:
+    """The bundled ESCO skills as extraction records."""
+    from skillatlas.taxonomy.bundle import load_skills
+
+    return [
+        SkillRecord(
+            uri=skill.uri,
+            label=skill.preferred_label,
+            alt_labels=(*skill.alt_labels, *skill.alt_labels_unsplit),
+            description=skill.description,
+        )
+        for skill in load_skills()
+    ]
+
+
+class SkillExtractor:
+    """Finds taxonomy skills in text with a hybrid (BM25 + embedding) index over the skills' texts."""
+
+    def __init__(
+        self,
+        skills: Sequence[SkillRecord],
+        *,
+        settings: ExtractionSettings | None = None,
+        backend: EmbeddingBackend | None = None,
+        cache: EmbeddingCache | None = None,
+        index: HybridIndex | None = None,
+    ) -> None:
+        self.settings = settings or ExtractionSettings()
+        self.skills = {skill.uri: skill for skill in skills}
+        if index is None:
+            index = HybridIndex(
+                backend or get_backend(self.settings.backend), fusion=self.settings.fusion, cache=cache
+            )
+            index.add((skill.uri, skill_passages(skill, self.settings)) for skill in skills)
+        self.index = index
+
+    def save(self, directory: Path) -> None:
+        """Persist the skill index, so a later process loads it instead of embedding the taxonomy."""
+        self.index.save(directory)
+
+    def rank_sentences(self, sentences: Sequence[str], k: int = 20) -> list[list[ExtractedSkill]]:
+        """The `k` best skills of each sentence, each sentence its own evidence."""
+        ranked = []
+        for sentence, (positions, scores) in zip(sentences, self._score_sentences(sentences), strict=True):
+            order = np.argsort(-scores, kind="stable")[:k]
+            ranked.append([self._extracted(int(positions[i]), float(scores[i]), sentence) for i in order])
+        return ranked
+
+    def extract(self, text: str, k: int = 20) -> list[ExtractedSkill]:
+        """The `k` best skills of a whole text: each skill scored by its best sentence, which is its evidence."""
+        sentences = split_sentences(text)
+        best: dict[int, tuple[float, str]] = {}
+        for sentence, (positions, scores) in zip(sentences, self._score_sentences(sentences), strict=True):
+            for position, score in zip(positions.tolist(), scores.tolist(), strict=True):
+                if position not in best or score > best[position][0]:
+                    best[position] = (score, sentence)
+        order = sorted(best.items(), key=lambda item: -item[1][0])[:k]
+        return [self._extracted(position, score, sentence) for position, (score, sentence) in order]
+
+    def _extracted(self, position: int, score: float, evidence: str) -> ExtractedSkill:
+        skill = self.skills[self.index.id_at(position)]
+        return ExtractedSkill(uri=skill.uri, label=skill.label, score=round(score, 4), evidence=evidence)
+
+    def _score_sentences(self, sentences: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Candidate positions and scores per sentence: the sentence's score plus its best clause's."""
+        queries: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for sentence in sentences:
+            start = len(queries)
+            queries.append(sentence)
+            if self.settings.use_clauses:
+                clauses = [c for c in split_clauses(sentence) if c != sentence]
+                queries.extend(clauses)
+            spans.append((start, len(queries)))
+        scored = self.index.score_batch(queries)
+        return [self._aggregate(scored[start], scored[start + 1 : stop]) for start, stop in spans]
+
+    def _aggregate(self, whole: QueryScores, clauses: Sequence[QueryScores]) -> tuple[np.ndarray, np.ndarray]:
+        if not clauses:
+            return whole.positions, whole.fused
+        positions = np.unique(np.concatenate([whole.positions, *(c.positions for c in clauses)]))
+        sentence_score = np.zeros(len(positions), dtype=np.float32)
+        sentence_score[np.searchsorted(positions, whole.positions)] = whole.fused
+        clause_score = np.zeros(len(positions), dtype=np.float32)
+        for clause in clauses:
+            where = np.searchsorted(positions, clause.positions)
+            clause_score[where] = np.maximum(clause_score[where], clause.fused)
+        weight = self.settings.clause_weight
+        return positions, (1 - weight) * sentence_score + weight * clause_score

@@ -1,0 +1,330 @@
+"""Rules of market intelligence: skills in texts, job ads imported in bulk, demand, trends and gaps."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+from sqlalchemy import extract, func, insert, select
+from sqlalchemy.orm import Session
+
+from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.errors import InvalidInput
+from skillatlas.intelligence import policy  # noqa: F401  (registers the rules)
+from skillatlas.intelligence.models import JobAd, JobAdSkill
+from skillatlas.intelligence.schemas import (
+    DemandReport,
+    ExtractedSkillRead,
+    ImportReport,
+    JobAdIn,
+    RisingSkill,
+    SkillDemand,
+)
+from skillatlas.taxonomy.models import Skill
+from skillatlas.validation import field_and_message
+
+MAX_PROBLEMS = 50
+Progress = Callable[[int], None]
+
+
+class Extractor(Protocol):
+    """What the intelligence service needs from a skill extractor."""
+
+    def extract(self, text: str, k: int = 20) -> Sequence[Any]: ...
+
+
+# Other domains tell how many of a skill they supply (listed experts, courses teaching it): name -> counter.
+SupplyCounter = Callable[[Session, list[int]], dict[int, int]]
+SUPPLY_SOURCES: dict[str, SupplyCounter] = {}
+
+
+def register_supply_source(name: str, counter: SupplyCounter) -> None:
+    """Adds a source of skill supply to the demand-versus-supply comparison."""
+    SUPPLY_SOURCES[name] = counter
+
+
+def extract_skills(
+    *, db: Session, extractor: Extractor, text: str, top: int = 20
+) -> list[ExtractedSkillRead]:
+    """The skills a text mentions or implies, ranked, each with its evidence and its id in the taxonomy."""
+    found = extractor.extract(text, k=top)
+    ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_([s.uri for s in found]))).all())
+    return [
+        ExtractedSkillRead(
+            uri=s.uri, label=s.label, score=s.score, evidence=s.evidence, skill_id=ids.get(s.uri)
+        )
+        for s in found
+    ]
+
+
+# --- reading import files --------------------------------------------------------------------
+
+
+def read_rows(content: bytes, filename: str) -> list[dict[str, Any]]:
+    """The rows of a CSV file (header: date,country,title,text[,id]) or a JSON-lines file."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{filename}: not UTF-8 text", field="file") from exc
+    if filename.lower().endswith((".jsonl", ".ndjson", ".json")):
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{filename} line {number}: not JSON ({exc.msg})", field="file") from exc
+            if not isinstance(value, dict):
+                raise InvalidInput(f"{filename} line {number}: expected a JSON object", field="file")
+            rows.append(value)
+        return rows
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"date", "country", "title", "text"} - set(reader.fieldnames or [])
+    if missing:
+        raise InvalidInput(f"{filename}: missing column(s) {', '.join(sorted(missing))}", field="file")
+    return list(reader)
+
+
+def validate_rows(rows: Iterable[dict[str, Any]], today: dt.date) -> tuple[list[JobAdIn], list[str]]:
+    """Every row checked; the problems name the row and the field."""
+    ads: list[JobAdIn] = []
+    problems: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            ad = JobAdIn.model_validate(row)
+        except ValidationError as exc:
+            for error in exc.errors()[:3]:
+                field, message = field_and_message(error)
+                problems.append(f"row {number}: {field}: {message}")
+            continue
+        if ad.date > today:
+            problems.append(f"row {number}: date: {ad.date} is in the future")
+            continue
+        ads.append(ad)
+    return ads, problems
+
+
+def fingerprint(ad: JobAdIn) -> str:
+    """Identity of an ad across imports: its own id if it has one, else its content."""
+    basis = f"id:{ad.id}" if ad.id else f"{ad.date}|{ad.country}|{ad.title}|{ad.text}"
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def confident(found: Sequence[Any], min_score: float, relative: float) -> list[Any]:
+    """The skills worth counting as demand: scores are relative to the text, so keep those near its best."""
+    if not found:
+        return []
+    floor = max(min_score, relative * max(s.score for s in found))
+    return [s for s in found if s.score >= floor]
+
+
+# --- importing -------------------------------------------------------------------------------
+
+
+def import_job_ads(
+    *,
+    db: Session,
+    actor: Principal,
+    rows: list[dict[str, Any]],
+    extractor: Extractor | None,
+    today: dt.date,
+    source: str = "",
+    top: int = 15,
+    min_score: float = 0.5,
+    relative: float = 0.6,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Imports job ads with the skills they ask for; any bad row refuses the whole file."""
+    authorize(actor, "intelligence.job_ads.import")
+    ads, problems = validate_rows(rows, today)
+    if problems:
+        if dry_run:
+            return ImportReport(
+                rows=len(rows), imported=0, duplicates=0, skills_found=0, problems=problems, dry_run=True
+            )
+        shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+        raise InvalidInput(f"{len(problems)} problem(s), nothing imported: {shown}", field="file")
+    unique = {fingerprint(ad): ad for ad in ads}
+    known = set()
+    keys = list(unique)
+    for start in range(0, len(keys), 900):
+        known |= set(
+            db.scalars(select(JobAd.fingerprint).where(JobAd.fingerprint.in_(keys[start : start + 900])))
+        )
+    fresh = [(key, ad) for key, ad in unique.items() if key not in known]
+    duplicates = len(ads) - len(fresh)
+    if dry_run:
+        return ImportReport(
+            rows=len(rows), imported=len(fresh), duplicates=duplicates, skills_found=0, dry_run=True
+        )
+    if extractor is None:
+        raise InvalidInput("an import that saves needs the skill extractor", field="extractor")
+    skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
+    found = 0
+    for key, ad in fresh:
+        job_ad = JobAd(
+            fingerprint=key, external_id=ad.id, posted_on=ad.date, country=ad.country, title=ad.title, text=ad.text,
+            source=source,
+        )  # fmt: skip
+        db.add(job_ad)
+        db.flush()
+        extracted = confident(extractor.extract(f"{ad.title}.\n{ad.text}", k=top), min_score, relative)
+        links = {}
+        for skill in extracted:
+            skill_id = skill_ids.get(skill.uri)
+            if skill_id is not None and skill_id not in links:
+                links[skill_id] = {"job_ad_id": job_ad.id, "skill_id": skill_id, "score": skill.score,
+                                   "evidence": skill.evidence[:2000]}  # fmt: skip
+        if links:
+            db.execute(insert(JobAdSkill), list(links.values()))
+            found += len(links)
+        if progress:
+            progress(1)
+    return ImportReport(rows=len(rows), imported=len(fresh), duplicates=duplicates, skills_found=found)
+
+
+# --- demand ----------------------------------------------------------------------------------
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def demand_report(
+    *,
+    db: Session,
+    start: dt.date,
+    end: dt.date,
+    country: str | None = None,
+    occupation_id: int | None = None,
+    limit: int = 20,
+    trend_skills: int = 5,
+) -> DemandReport:
+    """The most demanded skills in a period, their monthly course, the rising ones and the supply beside them."""
+    if end < start:
+        raise InvalidInput("end: the end date is before the start date", field="end")
+    filters = [JobAd.posted_on >= start, JobAd.posted_on <= end]
+    if country:
+        filters.append(JobAd.country == country.upper())
+    if occupation_id is not None:
+        filters.append(JobAd.occupation_id == occupation_id)
+    total = db.scalar(select(func.count()).select_from(JobAd).where(*filters)) or 0
+    ads_per_skill = func.count(JobAdSkill.job_ad_id)
+    rows = db.execute(
+        select(Skill.id, Skill.uri, Skill.preferred_label, ads_per_skill)
+        .join(JobAdSkill, JobAdSkill.skill_id == Skill.id)
+        .join(JobAd, JobAd.id == JobAdSkill.job_ad_id)
+        .where(*filters)
+        .group_by(Skill.id, Skill.uri, Skill.preferred_label)
+        .order_by(ads_per_skill.desc(), Skill.preferred_label)
+        .limit(limit)
+    ).all()
+    top_ids = [r[0] for r in rows]
+    supply = _supply(db, top_ids)
+    top = [
+        SkillDemand(skill_id=i, uri=u, label=label, ads=n, share=round(n / total, 4) if total else 0.0,
+                    supply=supply.get(i) if SUPPLY_SOURCES else None)
+        for i, u, label, n in rows
+    ]  # fmt: skip
+    months = _months(start, end)
+    year, month = extract("year", JobAd.posted_on), extract("month", JobAd.posted_on)
+    per_month = {(int(y), int(m)): n for y, m, n in db.execute(
+        select(year, month, func.count()).where(*filters).group_by(year, month)
+    )}  # fmt: skip
+    trend_ids = top_ids[:trend_skills]
+    monthly: dict[str, list[int]] = {}
+    if trend_ids:
+        counts: dict[tuple[int, int, int], int] = {}
+        for skill_id, y, m, n in db.execute(
+            select(JobAdSkill.skill_id, year, month, func.count())
+            .join(JobAd, JobAd.id == JobAdSkill.job_ad_id)
+            .where(*filters, JobAdSkill.skill_id.in_(trend_ids))
+            .group_by(JobAdSkill.skill_id, year, month)
+        ):
+            counts[(skill_id, int(y), int(m))] = n
+        labels = {d.skill_id: d.label for d in top}
+        monthly = {labels[i]: [counts.get((i, y, m), 0) for y, m in months] for i in trend_ids}
+    return DemandReport(
+        start=start,
+        end=end,
+        country=country.upper() if country else None,
+        occupation_id=occupation_id,
+        total_ads=total,
+        top=top,
+        months=[f"{y}-{m:02d}" for y, m in months],
+        monthly_ads=[per_month.get(ym, 0) for ym in months],
+        monthly=monthly,
+        rising=rising_skills(db=db, end=end, country=country, occupation_id=occupation_id),
+        supply_sources=sorted(SUPPLY_SOURCES),
+    )
+
+
+def _supply(db: Session, skill_ids: list[int]) -> dict[int, int]:
+    total: dict[int, int] = {}
+    for counter in SUPPLY_SOURCES.values():
+        for skill_id, n in counter(db, skill_ids).items():
+            total[skill_id] = total.get(skill_id, 0) + n
+    return total
+
+
+def _shares(db: Session, filters: list[Any]) -> tuple[int, dict[int, tuple[str, str, int]]]:
+    total = db.scalar(select(func.count()).select_from(JobAd).where(*filters)) or 0
+    rows = db.execute(
+        select(Skill.id, Skill.uri, Skill.preferred_label, func.count())
+        .join(JobAdSkill, JobAdSkill.skill_id == Skill.id)
+        .join(JobAd, JobAd.id == JobAdSkill.job_ad_id)
+        .where(*filters)
+        .group_by(Skill.id, Skill.uri, Skill.preferred_label)
+    ).all()
+    return total, {i: (u, label, n) for i, u, label, n in rows}
+
+
+def rising_skills(
+    *,
+    db: Session,
+    end: dt.date,
+    window_days: int = 90,
+    country: str | None = None,
+    occupation_id: int | None = None,
+    min_ads: int = 3,
+    limit: int = 10,
+) -> list[RisingSkill]:
+    """Skills whose share of ads grew most from the window before to the window ending at `end`."""
+    recent_start = end - dt.timedelta(days=window_days - 1)
+    earlier_start = recent_start - dt.timedelta(days=window_days)
+    base: list[Any] = []
+    if country:
+        base.append(JobAd.country == country.upper())
+    if occupation_id is not None:
+        base.append(JobAd.occupation_id == occupation_id)
+    recent_total, recent = _shares(db, [*base, JobAd.posted_on >= recent_start, JobAd.posted_on <= end])
+    earlier_total, earlier = _shares(
+        db, [*base, JobAd.posted_on >= earlier_start, JobAd.posted_on < recent_start]
+    )
+    if not recent_total or not earlier_total:
+        return []
+    changes = []
+    for skill_id, (uri, label, n) in recent.items():
+        if n < min_ads:
+            continue
+        recent_share = n / recent_total
+        earlier_share = earlier.get(skill_id, (uri, label, 0))[2] / earlier_total
+        changes.append(
+            RisingSkill(skill_id=skill_id, uri=uri, label=label, recent_share=round(recent_share, 4),
+                        earlier_share=round(earlier_share, 4), change=round(recent_share - earlier_share, 4))
+        )  # fmt: skip
+    changes.sort(key=lambda r: (-r.change, r.label))
+    return [r for r in changes if r.change > 0][:limit]

@@ -1,0 +1,76 @@
+"""REST API of the taxonomy: skills and occupations, searchable, with their relations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from skillatlas.taxonomy import service
+from skillatlas.taxonomy.models import SkillType
+from skillatlas.taxonomy.schemas import (
+    OccupationRead,
+    OccupationSummary,
+    SkillRead,
+    SkillSummary,
+    TaxonomyCounts,
+)
+from skillatlas.web.deps import DB
+
+router = APIRouter(prefix="/api/taxonomy", tags=["taxonomy"])
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("", response_model=TaxonomyCounts)
+def counts(db: DB) -> TaxonomyCounts:
+    """How many skills, automotive skills, occupations and skill groups are loaded."""
+    return service.counts(db=db)
+
+
+@router.get("/skills", response_model=list[SkillSummary])
+def search_skills(
+    db: DB,
+    q: Annotated[str, Query(max_length=200)] = "",
+    automotive: bool | None = None,
+    skill_type: SkillType | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[SkillSummary]:
+    """Skills whose preferred or alternative label contains `q`; `automotive=true` for the automotive part."""
+    found = service.search_skills(
+        db=db, query=q, automotive=automotive, skill_type=skill_type, limit=limit, offset=offset
+    )
+    return [SkillSummary.model_validate(s) for s in found]
+
+
+@router.get("/skills/by-uri", response_model=SkillRead)
+def skill_by_uri(db: DB, uri: Annotated[str, Query(max_length=200)]) -> SkillRead:
+    """One skill by its ESCO (or alliance) URI."""
+    return service.skill_read(db=db, skill=service.get_skill(db=db, uri=uri))
+
+
+@router.get("/skills/{skill_id}", response_model=SkillRead)
+def get_skill(db: DB, skill_id: int) -> SkillRead:
+    """One skill with its hierarchy and the occupations that need it."""
+    return service.skill_read(db=db, skill=service.get_skill(db=db, skill_id=skill_id))
+
+
+@router.get("/occupations", response_model=list[OccupationSummary])
+def search_occupations(
+    db: DB, q: Annotated[str, Query(max_length=200)] = "", limit: Limit = 50, offset: Offset = 0
+) -> list[OccupationSummary]:
+    """Occupations whose label contains `q`."""
+    return [
+        OccupationSummary.model_validate(o)
+        for o in service.search_occupations(db=db, query=q, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/occupations/{occupation_id}", response_model=OccupationRead)
+def get_occupation(db: DB, occupation_id: int) -> OccupationRead:
+    """One occupation with its essential and optional skills."""
+    return service.occupation_read(
+        db=db, occupation=service.get_occupation(db=db, occupation_id=occupation_id)
+    )
