@@ -49,7 +49,9 @@ def open_database(settings: Settings | None = None) -> Any:
 
 @db_app.command("upgrade")
 @friendly_errors
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def db_upgrade(
+    revision: str = typer.Argument("heads", help="Target revision (default: the newest of every branch)."),
+) -> None:
     """Apply the migrations."""
     from skillatlas import db
 
@@ -57,7 +59,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     engine = db.make_engine(settings.effective_database_url)
     db.upgrade(engine, revision)
     console.print(
-        f"database at revision [bold]{db.current_revision(engine)}[/bold] ({engine.url.render_as_string()})"
+        f"database at revision [bold]{', '.join(db.current_revisions(engine))}[/bold] ({engine.url.render_as_string()})"
     )
 
 
@@ -67,7 +69,7 @@ def db_current() -> None:
     from skillatlas import db
 
     engine = db.make_engine(get_settings().effective_database_url)
-    console.print(db.current_revision(engine) or "not migrated")
+    console.print(", ".join(db.current_revisions(engine)) or "not migrated")
 
 
 @app.command()

@@ -105,8 +105,8 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the migrations up to `revision`."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply the migrations up to `revision` (default: every head, as domains may branch in parallel)."""
     from alembic import command
 
     command.upgrade(_alembic_config(engine), revision)
@@ -119,12 +119,19 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(_alembic_config(engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None when it was never migrated."""
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (one per branch), empty when it was never migrated."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def head_revisions(engine: Engine) -> tuple[str, ...]:
+    """The newest revision of every branch in the package."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory.from_config(_alembic_config(engine)).get_heads()))
 
 
 def table_names(engine: Engine) -> list[str]:
