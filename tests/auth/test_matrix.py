@@ -23,6 +23,7 @@ OFFICE = frozenset({"office"})
 LEADS = frozenset({"office", "group_lead", "committee_lead"})  # the committee steers group A
 STAFF = frozenset({"office", "org_manager"})
 GROUP_MAKERS = frozenset({"office", "committee_lead"})
+SELF_AND_STAFF = frozenset({"worker", "office", "org_manager"})
 
 # Modules whose routes this matrix must cover; other domains' read-only routes are checked for visitors.
 OWN_MODULES = ("skillatlas.alliance.", "skillatlas.auth.", "skillatlas.people.", "skillatlas.web.")
@@ -203,6 +204,21 @@ MATRIX: dict[tuple[str, str], Case] = {
         USERS, lambda role, w: f"/account/tokens/{w.tokens.get(role, w.tokens['worker'])[1]}/revoke"
     ),
     ("GET", "/audit"): Case(OFFICE, fixed("/audit")),
+    # --- a person's skills: the worker (employed by ORG_X) themselves, the office, ORG_X's managers
+    ("GET", "/api/people/{person_id}/skills"): Case(
+        SELF_AND_STAFF, lambda role, w: f"/api/people/{w.person_ids['worker']}/skills"
+    ),
+    ("PUT", "/api/people/{person_id}/skills"): Case(
+        SELF_AND_STAFF,
+        lambda role, w: f"/api/people/{w.person_ids['worker']}/skills",
+        json=lambda role, w: [],
+    ),
+    # The world holds no skills: those allowed get "no such skill" (404), the others are refused first.
+    ("DELETE", "/api/people/{person_id}/skills"): Case(
+        SELF_AND_STAFF,
+        lambda role, w: f"/api/people/{w.person_ids['worker']}/skills?uri=http://data.europa.eu/esco/skill/x",
+        ok=frozenset({404}),
+    ),
 }
 
 

@@ -209,6 +209,17 @@ POLICY: dict[str, Rule] = {
     "user.revoke": Rule(_office, "write", "the alliance office revokes roles"),
     "user.deactivate": Rule(_office, "write", "the alliance office closes and reopens accounts"),
     "audit.read": Rule(_office, "read", "the alliance office reads the audit log"),
+    # a person's skills: personal data, shared with their employer's managers
+    "person.skills.read": Rule(
+        any_of(_is_the_person, _office, _manages_organisation),
+        "read",
+        "the person, the office, their employer's managers",
+    ),
+    "person.skills.write": Rule(
+        any_of(_is_the_person, _office, _manages_organisation),
+        "write",
+        "the person, the office, their employer's managers",
+    ),
 }
 
 

@@ -48,3 +48,47 @@ class Person(Base):
 
 
 from skillatlas.alliance.models import Organisation  # noqa: E402
+
+
+class SkillLevel(enum.StrEnum):
+    """The proficiency scale of the DRIVES framework, lowest first."""
+
+    AWARENESS = "awareness"
+    PRACTITIONER = "practitioner"
+    EXPERT = "expert"
+
+    @property
+    def rank(self) -> int:
+        return list(SkillLevel).index(self) + 1
+
+
+class SkillSource(enum.StrEnum):
+    """How a person's skill is known, weakest first: a verified credential outweighs a claim."""
+
+    CLAIMED = "claimed"
+    ASSESSED = "assessed"
+    CREDENTIALED = "credentialed"
+
+
+class PersonSkill(Base):
+    """A skill of a person, at a level, with how it is known and the evidence."""
+
+    __tablename__ = "person_skill"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(
+        ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    level: Mapped[SkillLevel] = mapped_column(
+        Enum(SkillLevel, native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda members: [m.value for m in members])
+    )  # fmt: skip
+    source: Mapped[SkillSource] = mapped_column(
+        Enum(SkillSource, native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda members: [m.value for m in members]),
+        default=SkillSource.CLAIMED,
+    )  # fmt: skip
+    # Free-text evidence: a project, a publication, years of practice, a credential's id.
+    evidence: Mapped[str] = mapped_column(String(500), default="")
+    years: Mapped[int | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

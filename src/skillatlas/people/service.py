@@ -1,13 +1,16 @@
-"""Rules for persons: finding, creating and listing them."""
+"""Rules for persons: finding, creating and listing them, and the record of their skills."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from skillatlas.auth.permissions import Principal, authorize
-from skillatlas.errors import NotFound
-from skillatlas.people.models import Person, PersonKind
+from skillatlas.auth import audit
+from skillatlas.auth.permissions import SYSTEM, Principal, authorize
+from skillatlas.errors import InvalidInput, NotFound, PermissionDenied
+from skillatlas.people.models import Person, PersonKind, PersonSkill, SkillSource
+from skillatlas.people.schemas import PersonSkillIn, PersonSkillRead
+from skillatlas.taxonomy.models import Skill
 
 
 def get(*, db: Session, person_id: int) -> Person:
@@ -55,3 +58,77 @@ def staff_of(
 def count(*, db: Session) -> int:
     """How many persons the platform holds."""
     return db.scalar(select(func.count()).select_from(Person)) or 0
+
+
+# --- a person's skills -----------------------------------------------------------------------
+# Owned here because experts (their profile), learning (gap analysis) and credentials (verified skills)
+# all read the same record of what a person can do.
+
+
+def _person_facts(person: Person) -> dict[str, int | None]:
+    return {"person_id": person.id, "organisation_id": person.employer_id}
+
+
+def skills_of(*, db: Session, actor: Principal, person_id: int) -> list[PersonSkillRead]:
+    """A person's skills, strongest first: for the person, the office and their employer's managers."""
+    person = get(db=db, person_id=person_id)
+    authorize(actor, "person.skills.read", **_person_facts(person))
+    rows = db.execute(
+        select(PersonSkill, Skill.uri, Skill.preferred_label)
+        .join(Skill, Skill.id == PersonSkill.skill_id)
+        .where(PersonSkill.person_id == person_id)
+        .order_by(Skill.preferred_label)
+    ).all()
+    found = [
+        PersonSkillRead(skill_id=ps.skill_id, uri=uri, label=label, level=ps.level, source=ps.source,
+                        evidence=ps.evidence, years=ps.years)
+        for ps, uri, label in rows
+    ]  # fmt: skip
+    return sorted(found, key=lambda s: (-s.level.rank, s.label))
+
+
+def set_skills(
+    *, db: Session, actor: Principal, person_id: int, skills: list[PersonSkillIn]
+) -> list[PersonSkillRead]:
+    """Records (or updates) skills of a person; a skill URI outside the taxonomy is refused, nothing saved."""
+    person = get(db=db, person_id=person_id)
+    authorize(actor, "person.skills.write", **_person_facts(person))
+    uris = [s.uri for s in skills]
+    known = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))).all())
+    missing = [u for u in uris if u not in known]
+    if missing:
+        raise InvalidInput(f"unknown skill URI {missing[0]!r}", field="skills")
+    for item in skills:
+        # Only the office or a credential may record a skill as assessed or credentialed, never a self-claim.
+        if item.source != SkillSource.CLAIMED and actor.person_id == person_id and not actor.is_system:
+            raise PermissionDenied(
+                "a skill you record yourself is a claim; assessments and credentials come from others"
+            )
+        record = db.get(PersonSkill, (person_id, known[item.uri]))
+        if record is None:
+            record = PersonSkill(person_id=person_id, skill_id=known[item.uri])
+            db.add(record)
+        record.level, record.source, record.evidence, record.years = (
+            item.level,
+            item.source,
+            item.evidence,
+            item.years,
+        )
+    db.flush()
+    audit.record(db=db, actor=actor, action="person.skills.write", object_type="person", object_id=person_id,
+                 details={"skills": uris})  # fmt: skip
+    return skills_of(db=db, actor=SYSTEM, person_id=person_id)
+
+
+def remove_skill(*, db: Session, actor: Principal, person_id: int, uri: str) -> None:
+    """Removes a skill from a person's record."""
+    person = get(db=db, person_id=person_id)
+    authorize(actor, "person.skills.write", **_person_facts(person))
+    skill_id = db.scalar(select(Skill.id).where(Skill.uri == uri))
+    record = db.get(PersonSkill, (person_id, skill_id)) if skill_id is not None else None
+    if record is None:
+        raise NotFound(f"person {person_id} has no skill {uri!r}", field="uri")
+    db.delete(record)
+    db.flush()
+    audit.record(db=db, actor=actor, action="person.skills.remove", object_type="person", object_id=person_id,
+                 details={"uri": uri})  # fmt: skip

@@ -23,6 +23,7 @@ from skillatlas.credentials import pages as credentials_pages
 from skillatlas.db import make_engine, session_factory
 from skillatlas.intelligence import api as intelligence_api
 from skillatlas.intelligence import pages as intelligence_pages
+from skillatlas.people import api as people_api
 from skillatlas.taxonomy import api as taxonomy_api
 from skillatlas.taxonomy import pages as taxonomy_pages
 from skillatlas.web import errors
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(alliance_pages.router)
     app.include_router(auth_pages.router)
     app.include_router(taxonomy_api.router)
+    app.include_router(people_api.router)
     app.include_router(taxonomy_pages.router)
     app.include_router(intelligence_api.router)
     app.include_router(intelligence_pages.router)
