@@ -91,7 +91,7 @@ def serve(
     if demo:
         with unit_of_work(sessions) as session:
             if loader.is_empty(db=session):
-                report = loader.load_demo(db=session)
+                report = loader.load_demo(db=session, taxonomy=True)
                 console.print(f"loaded the ASA demo alliance: {report.summary()}")
     with unit_of_work(sessions) as session:
         # Only in a demo database, and only while the demo password was not changed.

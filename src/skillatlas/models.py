@@ -4,6 +4,7 @@ from skillatlas.alliance import models as alliance_models
 from skillatlas.auth import models as auth_models
 from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
+from skillatlas.experts import models as experts_models
 from skillatlas.intelligence import models as intelligence_models
 from skillatlas.people import models as people_models
 from skillatlas.taxonomy import models as taxonomy_models
@@ -14,6 +15,7 @@ __all__ = [
     "alliance_models",
     "auth_models",
     "credentials_models",
+    "experts_models",
     "intelligence_models",
     "metadata",
     "people_models",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,44 +17,19 @@ from skillatlas.auth import service as auth_service
 from skillatlas.auth.permissions import SYSTEM, Principal
 from skillatlas.auth.schemas import TokenCreate
 from skillatlas.db import utcnow
+from tests.auth.matrix_support import ALL_ROLES, COMMITTEE, EVENT, GROUP_A, ORG_X, ROLES, World
 from tests.conftest import TODAY, create_user, login, use_csrf
 
-GROUP_A = "hydrogen-vet-forum"  # steered by the Education committee
-COMMITTEE = "education"
-ORG_X = "educam"
-EVENT = "hydrogen-vet-forum-2027"  # an event of group A, open for registration
-
-# role -> (e-mail, grants, employer)
-ROLES: dict[str, tuple[str, list[dict[str, str]], str | None]] = {
-    "office": ("office@test.example", [{"role": "alliance_office"}], "asa"),
-    "group_lead": ("lead@test.example", [{"role": "group_lead", "group": GROUP_A}], "aco"),
-    "committee_lead": ("committee@test.example", [{"role": "committee_lead", "committee": COMMITTEE}], None),
-    "org_manager": ("manager@test.example", [{"role": "organisation_manager", "organisation": ORG_X}], ORG_X),
-    "worker": ("worker@test.example", [{"role": "worker"}], ORG_X),
-    "expert": ("expert@test.example", [{"role": "expert"}], None),
-    "trainer": ("trainer@test.example", [{"role": "trainer"}], None),
-}
-ALL_ROLES = ["anonymous", *ROLES]
+__all__ = ["ALL_ROLES", "COMMITTEE", "EVENT", "GROUP_A", "ORG_X", "ROLES", "World", "matrix_modules"]
 
 
-@dataclass
-class World:
-    """The app, a logged-in client per role, and the ids the requests need."""
-
-    clients: dict[str, TestClient]
-    user_ids: dict[str, int] = field(default_factory=dict)
-    person_ids: dict[str, int] = field(default_factory=dict)
-    tokens: dict[str, list[int]] = field(default_factory=dict)
-    other_worker_person: int = 0
-    attendee_person: int = 0
-    work_item: int = 0
-
-    def fresh_client(self, role: str) -> TestClient:
-        """A new client on the same app: anonymous, or logged in as the role."""
-        client = TestClient(self.clients["anonymous"].app, raise_server_exceptions=False)
-        if role == "anonymous":
-            return use_csrf(client)
-        return login(client, ROLES[role][0])
+def matrix_modules() -> list[ModuleType]:
+    """Every domain's `tests/<domain>/matrix.py`, imported: each holds ENTRIES and may hold `arrange`."""
+    tests = Path(__file__).resolve().parent.parent
+    return [
+        importlib.import_module(f"tests.{path.parent.name}.matrix")
+        for path in sorted(tests.glob("*/matrix.py"))
+    ]
 
 
 @pytest.fixture
@@ -93,6 +70,10 @@ def world(client: TestClient, sessions: sessionmaker[Session], demo: None) -> It
         attendee_person=attendee,
         work_item=work_item,
     )
+    for module in matrix_modules():
+        arrange = getattr(module, "arrange", None)
+        if arrange is not None:
+            arrange(world, sessions)
     yield world
     for role, c in clients.items():
         if role != "anonymous":

@@ -1,62 +1,47 @@
 """Every endpoint and page, as every role: allowed or refused, exactly as the policy says.
 
 The routes are collected from the app, so a new route without an entry in MATRIX fails this test.
+MATRIX is this module's ENTRIES merged with the ENTRIES of every `tests/<domain>/matrix.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from tests.auth.conftest import ALL_ROLES, COMMITTEE, EVENT, GROUP_A, ORG_X, ROLES, World
+from tests.auth.conftest import matrix_modules
+from tests.auth.matrix_support import (
+    ALL_ROLES,
+    COMMITTEE,
+    EVENT,
+    EVERYONE,
+    GROUP_A,
+    GROUP_MAKERS,
+    LEADS,
+    OFFICE,
+    ORG_X,
+    ROLES,
+    SELF_AND_STAFF,
+    STAFF,
+    USERS,
+    Case,
+    World,
+    fixed,
+    public,
+)
 from tests.conftest import TODAY
 
-EVERYONE = frozenset(ALL_ROLES)
-USERS = EVERYONE - {"anonymous"}
-OFFICE = frozenset({"office"})
-LEADS = frozenset({"office", "group_lead", "committee_lead"})  # the committee steers group A
-STAFF = frozenset({"office", "org_manager"})
-GROUP_MAKERS = frozenset({"office", "committee_lead"})
-SELF_AND_STAFF = frozenset({"worker", "office", "org_manager"})
-
-# Modules whose routes this matrix must cover; other domains' read-only routes are checked for visitors.
-OWN_MODULES = ("skillatlas.alliance.", "skillatlas.auth.", "skillatlas.people.", "skillatlas.web.")
 SELF_REGISTER_API = "tie-2027"
 SELF_REGISTER_PAGE = "innovation-agent-training-day-2027"
 DAY = (TODAY + dt.timedelta(days=60)).isoformat()
 OTHER_ORGS = {"office": "iscn", "group_lead": "ispim", "committee_lead": "olife"}
 
-Body = Callable[[str, World], dict[str, Any]] | None
-
-
-@dataclass(frozen=True)
-class Case:
-    """Who may call the route, with what, and which statuses count as "done" for those allowed."""
-
-    allowed: frozenset[str]
-    url: Callable[[str, World], str]
-    json: Body = None
-    form: Body = None
-    ok: frozenset[int] = frozenset({200, 201, 303})
-    # Log-in and sign-up flows change who the client is: they run on a fresh client per call.
-    fresh: bool = False
-
-
-def fixed(url: str) -> Callable[[str, World], str]:
-    return lambda role, world: url
-
-
-def public(url: str) -> Case:
-    return Case(EVERYONE, fixed(url))
-
-
-MATRIX: dict[tuple[str, str], Case] = {
+# This module's own entries: the framework, the alliance, accounts and people.
+ENTRIES: dict[tuple[str, str], Case] = {
     # --- the framework and the API's meta routes
     ("GET", "/openapi.json"): public("/openapi.json"),
     ("HEAD", "/openapi.json"): public("/openapi.json"),
@@ -222,6 +207,18 @@ MATRIX: dict[tuple[str, str], Case] = {
 }
 
 
+def _merged() -> dict[tuple[str, str], Case]:
+    merged = dict(ENTRIES)
+    for module in matrix_modules():
+        for key, case in module.ENTRIES.items():
+            assert key not in merged, f"{key} has two matrix entries (one in {module.__name__})"
+            merged[key] = case
+    return merged
+
+
+MATRIX: dict[tuple[str, str], Case] = _merged()
+
+
 @dataclass
 class Route:
     method: str
@@ -253,26 +250,11 @@ def refused(role: str, response: Any) -> bool:
 
 def test_every_route_has_an_entry(client: TestClient) -> None:
     missing = [
-        f"{r.method} {r.path}"
-        for r in app_routes(client)
-        if (r.method, r.path) not in MATRIX and (r.module.startswith(OWN_MODULES) or r.module == "fastapi")
+        f"{r.method} {r.path} ({r.module})" for r in app_routes(client) if (r.method, r.path) not in MATRIX
     ]
-    assert not missing, f"routes without a permission entry in MATRIX: {missing}"
-
-
-def test_other_domains_unsafe_routes_are_reported(client: TestClient) -> None:
-    """Other domains' writes must call `authorize` and get a MATRIX entry; until then they are named here."""
-    unguarded = sorted(
-        f"{r.method} {r.path} ({r.module})"
-        for r in app_routes(client)
-        if (r.method, r.path) not in MATRIX and not r.module.startswith(OWN_MODULES) and r.method != "GET"
+    assert not missing, (
+        f"routes without a permission entry in MATRIX (add them to tests/<domain>/matrix.py): {missing}"
     )
-    if unguarded:
-        warnings.warn(
-            "unsafe routes of other domains without a MATRIX entry (no permission check verified): "
-            + "; ".join(unguarded),
-            stacklevel=1,
-        )
 
 
 def test_every_role_on_every_route(world: World) -> None:
@@ -289,6 +271,8 @@ def test_every_role_on_every_route(world: World) -> None:
                 kwargs["json"] = case.json(role, world)
             if case.form is not None:
                 kwargs["data"] = case.form(role, world)
+            if case.files is not None:
+                kwargs["files"] = case.files(role, world)
             response = client.request(method, case.url(role, world), **kwargs)
             good = response.status_code in case.ok if role in case.allowed else refused(role, response)
             if not good:

@@ -20,7 +20,7 @@ def demo(
     """Load the ASA demo alliance (again: only what is missing) and optionally a synthetic population."""
     sessions = open_database()
     with unit_of_work(sessions) as db:
-        report = loader.load_demo(db=db)
+        report = loader.load_demo(db=db, taxonomy=True)
         console.print(f"ASA demo alliance: {report.summary()}")
         if people:
             started = time.perf_counter()

@@ -62,10 +62,20 @@ def _exists(db: Session, model: type[Any], slug: str) -> bool:
     return db.scalar(select(model.id).where(model.slug == slug)) is not None
 
 
-def load_demo(*, db: Session) -> LoadReport:
-    """Adds the demo alliance; what is already there (by slug) is left as it is, so it can be rerun."""
+def load_demo(*, db: Session, taxonomy: bool = False) -> LoadReport:
+    """Adds the demo alliance; what is already there (by slug) is left as it is, so it can be rerun.
+
+    `taxonomy` first loads the bundled ESCO into an empty taxonomy (about a second): the demo's roles,
+    courses and experts speak in its skills. The test suite leaves it off unless a test needs it.
+    """
     data = demo_data()
     report = LoadReport()
+    if taxonomy:
+        from skillatlas.taxonomy import service as taxonomy_service
+
+        if taxonomy_service.is_empty(db=db):
+            stored = taxonomy_service.load_bundled(db=db)
+            report.added["ESCO skills"] = stored.inserted.get("skills", 0)
     for committee in data["committees"]:
         present = _exists(db, Committee, slugify(committee["name"]))
         if not present:

@@ -367,6 +367,8 @@ class HybridIndex:
     def _dense_all(self, query_vectors: np.ndarray) -> np.ndarray:
         """Exact item scores: the best passage's cosine, for every item."""
         similarities = query_vectors @ self._vectors.T
+        if len(self._row_item) == len(self._ids):
+            return similarities
         starts = np.flatnonzero(np.r_[True, self._row_item[1:] != self._row_item[:-1]])
         return np.maximum.reduceat(similarities, starts, axis=1)
 

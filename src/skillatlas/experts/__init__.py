@@ -1,0 +1,1 @@
+"""Experts: profiles, expertise requests, matching, proposals, deployments, feedback and track record."""

@@ -1,0 +1,33 @@
+"""Market intelligence's permission-matrix entries: job-ad import for the office and managers, the rest public."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.auth.matrix_support import EVERYONE, STAFF, Case, World, fixed, public
+from tests.taxonomy.matrix import ensure_esco
+
+
+def arrange(world: World, sessions: sessionmaker[Session]) -> None:
+    ensure_esco(world, sessions)  # extraction and job titles need skills and occupations
+
+
+def _ads(role: str, world: World) -> dict[str, tuple[str, bytes, str]]:
+    csv = f'id,date,country,title,text\n"m-{role}","2026-01-10","DE","Battery engineer","Battery design."\n'
+    return {"file": (f"ads-{role}.csv", csv.encode(), "text/csv")}
+
+
+ENTRIES: dict[tuple[str, str], Case] = {
+    # Any organisation's manager imports (the rule is "a manager of some member"), ORG_X's included.
+    ("POST", "/api/intelligence/job-ads"): Case(STAFF, fixed("/api/intelligence/job-ads"), files=_ads),
+    ("POST", "/api/intelligence/extract"): Case(
+        EVERYONE, fixed("/api/intelligence/extract"), json=lambda role, w: {"text": "battery design", "top": 3}
+    ),
+    ("GET", "/api/intelligence/job-titles"): public("/api/intelligence/job-titles?title=security%20admin"),
+    ("GET", "/api/intelligence/demand"): public("/api/intelligence/demand"),
+    ("GET", "/intelligence/extract"): public("/intelligence/extract"),
+    ("POST", "/intelligence/extract"): Case(
+        EVERYONE, fixed("/intelligence/extract"), form=lambda role, w: {"text": "battery design"}
+    ),
+    ("GET", "/intelligence/demand"): public("/intelligence/demand"),
+}
