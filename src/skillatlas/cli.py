@@ -115,7 +115,11 @@ def _mount_domains() -> None:
     from skillatlas.auth.cli import app as users_app
     from skillatlas.credentials.cli import app as credentials_app
     from skillatlas.demo.cli import demo
+    from skillatlas.experts.cli import app as experts_app
     from skillatlas.intelligence.cli import intelligence_app, skills_app
+    from skillatlas.kpi.cli import app as kpi_app
+    from skillatlas.learning.cli import app as learning_app
+    from skillatlas.roles.cli import app as roles_app
     from skillatlas.taxonomy.cli import app as taxonomy_app
 
     app.add_typer(alliance_app, name="alliance")
@@ -124,6 +128,10 @@ def _mount_domains() -> None:
     app.add_typer(skills_app, name="skills")
     app.add_typer(intelligence_app, name="intelligence")
     app.add_typer(credentials_app, name="credentials")
+    app.add_typer(kpi_app, name="kpi")
+    app.add_typer(experts_app, name="experts")
+    app.add_typer(roles_app, name="roles")
+    app.add_typer(learning_app, name="learning")
     app.command(name="demo")(demo)
 
 

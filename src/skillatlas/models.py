@@ -6,7 +6,11 @@ from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
 from skillatlas.experts import models as experts_models
 from skillatlas.intelligence import models as intelligence_models
+from skillatlas.kpi import models as kpi_models
+from skillatlas.learning import models as learning_models
 from skillatlas.people import models as people_models
+from skillatlas.privacy import models as privacy_models
+from skillatlas.roles import models as roles_models
 from skillatlas.taxonomy import models as taxonomy_models
 
 metadata = Base.metadata
@@ -17,7 +21,11 @@ __all__ = [
     "credentials_models",
     "experts_models",
     "intelligence_models",
+    "kpi_models",
+    "learning_models",
     "metadata",
     "people_models",
+    "privacy_models",
+    "roles_models",
     "taxonomy_models",
 ]

@@ -21,7 +21,9 @@ ENTRIES: dict[tuple[str, str], Case] = {
     # Any organisation's manager imports (the rule is "a manager of some member"), ORG_X's included.
     ("POST", "/api/intelligence/job-ads"): Case(STAFF, fixed("/api/intelligence/job-ads"), files=_ads),
     ("POST", "/api/intelligence/extract"): Case(
-        EVERYONE, fixed("/api/intelligence/extract"), json=lambda role, w: {"text": "battery design", "top": 3}
+        EVERYONE,
+        fixed("/api/intelligence/extract"),
+        json=lambda role, w: {"text": "battery design", "top": 3},
     ),
     ("GET", "/api/intelligence/job-titles"): public("/api/intelligence/job-titles?title=security%20admin"),
     ("GET", "/api/intelligence/demand"): public("/api/intelligence/demand"),

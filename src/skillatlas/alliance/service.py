@@ -40,6 +40,7 @@ from skillatlas.auth import audit
 from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.db import utcnow
 from skillatlas.errors import AlreadyExists, Conflict, NotFound
+from skillatlas.kpi import service as kpi_service
 from skillatlas.people import service as people_service
 from skillatlas.validation import slugify
 
@@ -64,6 +65,7 @@ def create_organisation(*, db: Session, actor: Principal, data: OrganisationCrea
     organisation = Organisation(slug=slug, **data.model_dump())
     db.add(organisation)
     db.flush()
+    kpi_service.record_stakeholder(db=db, organisation=organisation, occurred_on=utcnow().date())
     audit.record(
         db=db,
         actor=actor,

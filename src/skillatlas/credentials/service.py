@@ -42,6 +42,7 @@ from skillatlas.credentials.schemas import (
 from skillatlas.credentials.verify import ResolutionError, ResolvedKey, resolve_did_key
 from skillatlas.credentials.verify import verify as verify_credential
 from skillatlas.errors import Conflict, InvalidInput, NotFound
+from skillatlas.kpi import service as kpi_service
 from skillatlas.people.models import Person
 from skillatlas.taxonomy.models import Skill
 from skillatlas.validation import slugify
@@ -352,6 +353,7 @@ class _Signer:
         self.achievement = achievement
         self.issuing = issuing
         self.now = now
+        self.db = db
 
     def sign(self, person: Person, fmt: CredentialFormat) -> IssuedCredential:
         sequence = self.status_list.next_sequence
@@ -388,6 +390,16 @@ class _Signer:
                 created=document.timestamp(self.now),
             )
             text = json.dumps(signed, ensure_ascii=False, indent=2)
+        # The KPI "successful training certifications", counted in the same transaction as the issuing.
+        kpi_service.record_for_person(
+            db=self.db,
+            kind="certification",
+            person=person,
+            occurred_on=self.now.date(),
+            source="credentials",
+            source_ref=f"credential:{credential_uuid}",
+            organisation=self.achievement.issuer,
+        )
         return IssuedCredential(
             uuid=credential_uuid,
             achievement_id=self.achievement.id,

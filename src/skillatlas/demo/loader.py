@@ -127,6 +127,17 @@ def load_demo(*, db: Session, taxonomy: bool = False) -> LoadReport:
                 grants=[parse_input(GrantIn, grant) for grant in user.get("roles", [])],
             )
         report.count("users", added=not present)
+    from skillatlas.learning.demo import load_demo_learning
+
+    report.added.update(load_demo_learning(db=db))  # job roles and courses, built from ESCO skills
+    from skillatlas.kpi.demo import load_demo_events
+
+    if kpi_added := load_demo_events(db=db):  # a deterministic outcome ledger for the KPI dashboard
+        report.added["KPI outcome events"] = kpi_added
+    from skillatlas.experts.demo import load_demo_experts
+
+    if experts_added := load_demo_experts(db=db):  # fictional experts with consent; needs the taxonomy
+        report.added["experts"] = experts_added
     return report
 
 

@@ -79,7 +79,9 @@ class ExpertiseRequest(Base):
     __tablename__ = "expertise_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     # [{"uri": ..., "level": "practitioner"}]
@@ -106,7 +108,9 @@ class Proposal(Base):
     __table_args__ = (UniqueConstraint("request_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("expertise_request.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("expertise_request.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.PROPOSED)
     score: Mapped[float] = mapped_column(Float, default=0.0)

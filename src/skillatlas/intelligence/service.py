@@ -72,6 +72,8 @@ def read_rows(content: bytes, filename: str) -> list[dict[str, Any]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{filename}: not UTF-8 text", field="file") from exc
+    if "\x00" in text:  # a binary file (or a text no database column may hold: PostgreSQL refuses NUL)
+        raise InvalidInput(f"{filename}: a binary file, not text (it holds NUL bytes)", field="file")
     if filename.lower().endswith((".jsonl", ".ndjson", ".json")):
         rows = []
         for number, line in enumerate(text.splitlines(), start=1):

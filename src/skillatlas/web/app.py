@@ -21,14 +21,25 @@ from skillatlas.config import Settings, get_settings
 from skillatlas.credentials import api as credentials_api
 from skillatlas.credentials import pages as credentials_pages
 from skillatlas.db import make_engine, session_factory
+from skillatlas.experts import api as experts_api
+from skillatlas.experts import pages as experts_pages
 from skillatlas.intelligence import api as intelligence_api
 from skillatlas.intelligence import pages as intelligence_pages
+from skillatlas.kpi import api as kpi_api
+from skillatlas.kpi import pages as kpi_pages
+from skillatlas.learning import api as learning_api
+from skillatlas.learning import pages as learning_pages
 from skillatlas.people import api as people_api
+from skillatlas.privacy import api as privacy_api
+from skillatlas.privacy import pages as privacy_pages
+from skillatlas.roles import api as roles_api
+from skillatlas.roles import pages as roles_pages
 from skillatlas.taxonomy import api as taxonomy_api
 from skillatlas.taxonomy import pages as taxonomy_pages
-from skillatlas.web import errors
+from skillatlas.web import errors, unstorable
 from skillatlas.web.deps import DB, current_actor
 from skillatlas.web.limits import BodySizeLimit
+from skillatlas.web.openapi import document_errors
 from skillatlas.web.security import CsrfCookie, LoginThrottle
 
 
@@ -54,6 +65,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.add_middleware(CsrfCookie)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     errors.install(app)
+    document_errors(app)
+    unstorable.install(app)
     app.mount(
         "/static", StaticFiles(directory=str(resources.files("skillatlas.web") / "static")), name="static"
     )
@@ -86,4 +99,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(intelligence_pages.router)
     app.include_router(credentials_api.router)
     app.include_router(credentials_pages.router)
+    app.include_router(kpi_api.router)
+    app.include_router(kpi_pages.router)
+    app.include_router(experts_api.router)
+    app.include_router(experts_pages.router)
+    app.include_router(privacy_api.router)
+    app.include_router(privacy_pages.router)
+    app.include_router(roles_api.router)
+    app.include_router(learning_api.router)
+    app.include_router(roles_pages.router)
+    app.include_router(learning_pages.router)
     return app

@@ -1,0 +1,797 @@
+"""Rules of the expert database: profiles with consent, requests, matching, the proposal workflow, the needs report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from skillatlas.auth import audit
+from skillatlas.auth.models import Role
+from skillatlas.auth.permissions import SYSTEM, Principal, authorize
+from skillatlas.errors import Conflict, InvalidInput, NotFound
+from skillatlas.experts import policy as _policy  # noqa: F401  (registers the rules)
+from skillatlas.experts.matching import (
+    LEVELS,
+    SOURCES,
+    ExpertPool,
+    ExpertRecord,
+    Match,
+    MatchQuery,
+    TextIndex,
+    build_pool,
+    rank,
+)
+from skillatlas.experts.models import ExpertiseRequest, ExpertProfile, Proposal, ProposalStatus
+from skillatlas.experts.schemas import (
+    ExpertiseRequestIn,
+    ExpertProfileIn,
+    ExpertProfileRead,
+    NeededField,
+    ProposalRead,
+    ProposalStep,
+    ShortlistEntry,
+)
+from skillatlas.people import service as people_service
+from skillatlas.people.models import Person, PersonSkill
+from skillatlas.search.backends import get_backend
+from skillatlas.search.cache import EmbeddingCache
+from skillatlas.taxonomy.models import Skill
+
+OPEN_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
+CONTACT_STATUSES = (ProposalStatus.ACCEPTED, ProposalStatus.DEPLOYED, ProposalStatus.COMPLETED)
+#: Who may move a proposal from one status to the next: "expert" (or the office) or "company" (or the office).
+TRANSITIONS: dict[tuple[ProposalStatus, ProposalStatus], str] = {
+    (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED): "expert",
+    (ProposalStatus.PROPOSED, ProposalStatus.DECLINED): "expert",
+    (ProposalStatus.PROPOSED, ProposalStatus.CANCELLED): "company",
+    (ProposalStatus.ACCEPTED, ProposalStatus.DEPLOYED): "company",
+    (ProposalStatus.ACCEPTED, ProposalStatus.CANCELLED): "company",
+    (ProposalStatus.DEPLOYED, ProposalStatus.COMPLETED): "company",
+    (ProposalStatus.DEPLOYED, ProposalStatus.CANCELLED): "company",
+}
+
+
+def pseudonym(person_id: int) -> str:
+    """How a company sees an expert before they accept: no name, no contact."""
+    return f"Expert #{person_id}"
+
+
+# --- profiles ------------------------------------------------------------------------------------
+
+
+def _check_availability(data: ExpertProfileIn, today: dt.date) -> None:
+    for i, period in enumerate(data.availability):
+        if period.ends_on < today:
+            raise InvalidInput(
+                f"availability.{i}: the period ending {period.ends_on} is in the past",
+                field=f"availability.{i}",
+            )
+
+
+def save_profile(
+    *,
+    db: Session,
+    actor: Principal,
+    person_id: int,
+    data: ExpertProfileIn,
+    now: dt.datetime,
+    external_id: str | None = None,
+) -> ExpertProfile:
+    """Creates or updates an expert profile. Listing needs consent; saving without it withdraws the listing."""
+    person = people_service.get(db=db, person_id=person_id)
+    authorize(actor, "expert.profile.write", person_id=person.id)
+    _check_availability(data, now.date())
+    profile = db.get(ExpertProfile, person_id)
+    if profile is None:
+        if not data.consent:
+            raise InvalidInput(
+                "consent: to be listed as an expert, agree that your profile is shown to the alliance "
+                "office and, without your name or contact, to companies looking for expertise",
+                field="consent",
+            )
+        profile = ExpertProfile(person_id=person_id)
+        db.add(profile)
+    values = data.model_dump(exclude={"consent", "languages", "availability"})
+    for key, value in values.items():
+        setattr(profile, key, value)
+    profile.languages = [lang.model_dump() for lang in data.languages]
+    profile.availability = [p.model_dump(mode="json") for p in data.availability]
+    if external_id is not None:
+        profile.external_id = external_id
+    if data.consent and not profile.listed:
+        profile.consent_at, profile.consent_withdrawn_at, profile.listed = now, None, True
+        audit.record(
+            db=db, actor=actor, action="expert.consent.given", object_type="person", object_id=person_id
+        )
+    elif not data.consent and profile.listed:
+        _unlist(db, actor, profile, now)
+    profile.updated_at = now
+    db.flush()
+    audit.record(db=db, actor=actor, action="expert.profile.write", object_type="person", object_id=person_id)
+    return profile
+
+
+def _unlist(db: Session, actor: Principal, profile: ExpertProfile, now: dt.datetime) -> None:
+    profile.listed, profile.consent_withdrawn_at = False, now
+    audit.record(db=db, actor=actor, action="expert.consent.withdrawn", object_type="person",
+                 object_id=profile.person_id)  # fmt: skip
+
+
+def withdraw_consent(*, db: Session, actor: Principal, person_id: int, now: dt.datetime) -> ExpertProfile:
+    """The expert is no longer listed: matching and companies no longer see them."""
+    authorize(actor, "expert.profile.write", person_id=person_id)
+    profile = _profile(db, person_id)
+    if profile.listed:
+        _unlist(db, actor, profile, now)
+        profile.updated_at = now
+        db.flush()
+    return profile
+
+
+def _profile(db: Session, person_id: int) -> ExpertProfile:
+    profile = db.get(ExpertProfile, person_id)
+    if profile is None:
+        raise NotFound(f"no expert profile for person {person_id}", field="person_id")
+    return profile
+
+
+def get_profile(*, db: Session, actor: Principal, person_id: int) -> ExpertProfileRead:
+    """The full profile with skills: for the expert and the office."""
+    authorize(actor, "expert.profile.read", person_id=person_id)
+    profile = _profile(db, person_id)
+    skills = people_service.skills_of(db=db, actor=SYSTEM, person_id=person_id)
+    return ExpertProfileRead(
+        person_id=person_id,
+        full_name=profile.person.full_name,
+        email=profile.person.email,
+        external_id=profile.external_id,
+        headline=profile.headline,
+        bio=profile.bio,
+        languages=profile.languages,
+        countries=profile.countries,
+        regions=profile.regions,
+        work_mode=profile.work_mode,
+        availability=profile.availability,
+        day_rate_eur=profile.day_rate_eur,
+        sectors=profile.sectors,
+        listed=profile.listed,
+        consent_at=profile.consent_at,
+        consent_withdrawn_at=profile.consent_withdrawn_at,
+        skills=[s.model_dump(mode="json") for s in skills],
+    )
+
+
+def list_profiles(*, db: Session, actor: Principal, limit: int = 200, offset: int = 0) -> list[ExpertProfile]:
+    """Every profile, listed or not: for the office."""
+    authorize(actor, "expert.request.list_all")
+    return list(
+        db.scalars(select(ExpertProfile).order_by(ExpertProfile.person_id).limit(limit).offset(offset))
+    )
+
+
+# --- the matching pool ------------------------------------------------------------------------
+
+
+def _version(db: Session) -> tuple[Any, ...]:
+    """Changes when a profile or a skill changes: then the pool and the text index are rebuilt."""
+    profiles = db.execute(select(func.count(), func.max(ExpertProfile.updated_at))).one()
+    skills = db.execute(select(func.count(), func.max(PersonSkill.updated_at))).one()
+    return (*profiles, *skills)
+
+
+def with_track_record(db: Session, pool: ExpertPool) -> ExpertPool:
+    """The pool with fresh fairness and track-record columns, from one aggregate query over the proposals.
+
+    Read at every match, so a proposal or feedback never forces the pool and its text index to be rebuilt.
+    """
+    is_open = case((Proposal.status.in_([s.value for s in OPEN_STATUSES]), 1), else_=0)
+    deployed = case(
+        (
+            Proposal.status.in_([ProposalStatus.DEPLOYED.value, ProposalStatus.COMPLETED.value]),
+            Proposal.updated_at,
+        ),
+        else_=None,
+    )
+    rows = db.execute(
+        select(Proposal.person_id, func.sum(is_open), func.max(deployed), func.avg(Proposal.rating),
+               func.count(Proposal.rating))
+        .group_by(Proposal.person_id)
+    ).all()  # fmt: skip
+    n = len(pool)
+    open_proposals = np.zeros(n, dtype=np.int32)
+    last_deployed = np.zeros(n, dtype=np.int64)
+    rating_mean = np.zeros(n, dtype=np.float32)
+    rating_count = np.zeros(n, dtype=np.int32)
+    if rows and n:
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        at = np.searchsorted(pool.person_ids, ids)
+        found = (at < n) & (pool.person_ids[np.minimum(at, n - 1)] == ids)
+        for (_, opened, last, mean, count), position, hit in zip(
+            rows, at.tolist(), found.tolist(), strict=True
+        ):
+            if not hit:
+                continue
+            open_proposals[position] = opened or 0
+            if last is not None:
+                last_day = last if isinstance(last, dt.datetime) else dt.datetime.fromisoformat(str(last))
+                last_deployed[position] = last_day.date().toordinal()
+            rating_mean[position] = float(mean or 0.0)
+            rating_count[position] = count or 0
+    return replace(pool, open_proposals=open_proposals, last_deployed=last_deployed, rating_mean=rating_mean,
+                   rating_count=rating_count)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The listed experts as a matching pool, their texts indexed, and what a shortlist shows of them."""
+
+    pool: ExpertPool
+    texts: TextIndex
+    headlines: dict[int, tuple[str, list[str], int | None]]
+
+
+def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = None) -> Snapshot:
+    """Reads every listed expert (one query per table, set-based) into a pool and a text index."""
+    profiles = db.execute(
+        select(
+            ExpertProfile.person_id, ExpertProfile.external_id, Person.employer_id, ExpertProfile.headline,
+            ExpertProfile.bio, ExpertProfile.languages, ExpertProfile.countries, ExpertProfile.work_mode,
+            ExpertProfile.availability, ExpertProfile.sectors, ExpertProfile.day_rate_eur, ExpertProfile.regions,
+        )
+        .join(Person, Person.id == ExpertProfile.person_id)
+        .where(ExpertProfile.listed.is_(True))
+        .order_by(ExpertProfile.person_id)
+    ).all()  # fmt: skip
+    listed = select(ExpertProfile.person_id).where(ExpertProfile.listed.is_(True))
+    skills: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    for person_id, uri, label, level, source in db.execute(
+        select(PersonSkill.person_id, Skill.uri, Skill.preferred_label, PersonSkill.level, PersonSkill.source)
+        .join(Skill, Skill.id == PersonSkill.skill_id)
+        .where(PersonSkill.person_id.in_(listed))
+    ):
+        skills[person_id].append((uri, level.value, SOURCES.index(source.value)))
+        labels[uri] = label
+    records = [
+        ExpertRecord(
+            person_id=row.person_id,
+            external_id=row.external_id,
+            employer_id=row.employer_id,
+            skills=skills.get(row.person_id, []),
+            languages=[(lang["code"], lang["level"]) for lang in row.languages],
+            countries=row.countries,
+            work_mode=row.work_mode.value,
+            availability=[(dt.date.fromisoformat(a["starts_on"]), dt.date.fromisoformat(a["ends_on"]))
+                          for a in row.availability],
+            day_rate=row.day_rate_eur,
+            regions=row.regions,
+        )
+        for row in profiles
+    ]  # fmt: skip
+    texts = [expert_text(row.headline, row.bio, [labels[u] for u, _, _ in skills.get(row.person_id, [])])
+             for row in profiles]  # fmt: skip
+    embedder = get_backend(backend)
+    vectors = cache.embed(embedder, texts, role="passage") if cache is not None and embedder.dim else None
+    return Snapshot(
+        pool=build_pool(records, labels),
+        texts=TextIndex(texts, embedder, vectors),
+        headlines={row.person_id: (row.headline, row.sectors, row.day_rate_eur) for row in profiles},
+    )
+
+
+def expert_text(headline: str, bio: str, skill_labels: list[str]) -> str:
+    """What the text side of matching reads of an expert."""
+    return "\n".join(part for part in (headline, bio, "; ".join(skill_labels)) if part)
+
+
+class MatchingEngine:
+    """The process-wide snapshot, rebuilt when a profile or a skill changes (proposals are read per match)."""
+
+    def __init__(self, data_dir: Path | None, backend: str) -> None:
+        self.backend = backend
+        self.cache = EmbeddingCache(data_dir / "embeddings") if data_dir is not None else None
+        self._lock = threading.Lock()
+        self._snapshot: tuple[tuple[Any, ...], Snapshot] | None = None
+
+    def snapshot(self, db: Session) -> Snapshot:
+        version = _version(db)
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != version:
+                self._snapshot = (version, load_snapshot(db, backend=self.backend, cache=self.cache))
+                if self.cache is not None:
+                    self.cache.save()
+            return self._snapshot[1]
+
+
+_engines: dict[tuple[str, str], MatchingEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(data_dir: Path | None, backend: str) -> MatchingEngine:
+    """One engine per data directory and backend."""
+    key = (str(data_dir), backend)
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = MatchingEngine(data_dir, backend)
+        return _engines[key]
+
+
+def match_query(
+    snapshot: Snapshot,
+    query: MatchQuery,
+    text: str,
+    k: int = 10,
+    *,
+    db: Session | None = None,
+    only: int | None = None,
+) -> list[Match]:
+    """The ranked shortlist for plain values: structured fit plus BM25 and embedding similarity.
+
+    With `db`, fairness and track record are read fresh from the proposals (one aggregate query).
+    """
+    pool = with_track_record(db, snapshot.pool) if db is not None else snapshot.pool
+    return rank(
+        pool,
+        query,
+        lexical=snapshot.texts.lexical_scores(text) if text.strip() else None,
+        dense=snapshot.texts.dense_scores(text),
+        k=k,
+        only=only,
+    )
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+def _requester(db: Session, actor: Principal, slug: str | None) -> int:
+    from skillatlas.alliance import service as alliance_service
+
+    if slug:
+        return alliance_service.get_organisation(db=db, slug=slug).id
+    managed = sorted(g.organisation_id for g in actor.grants
+                     if g.role == Role.ORGANISATION_MANAGER and g.organisation_id is not None)  # fmt: skip
+    if managed:
+        return managed[0]
+    if actor.organisation_id is not None:
+        return actor.organisation_id
+    raise InvalidInput("organisation: name the requesting organisation", field="organisation")
+
+
+Extractor = Callable[[str], list[str]]
+
+
+def create_request(
+    *,
+    db: Session,
+    actor: Principal,
+    data: ExpertiseRequestIn,
+    now: dt.datetime,
+    extract: Extractor | None = None,
+) -> ExpertiseRequest:
+    """Posts a request; skills named by URI must exist, or are found in the description by the extractor."""
+    organisation_id = _requester(db, actor, data.organisation)
+    authorize(actor, "expert.request.create", organisation_id=organisation_id)
+    if data.ends_on and data.ends_on < now.date():
+        raise InvalidInput(f"ends_on: the period ending {data.ends_on} is in the past", field="ends_on")
+    skills = [{"uri": s.uri, "level": s.level.value} for s in data.skills]
+    _check_uris(db, [s["uri"] for s in skills])
+    if (data.extract_skills or not skills) and data.description.strip() and extract is not None:
+        known = {s["uri"] for s in skills}
+        skills += [
+            {"uri": uri, "level": "practitioner"} for uri in extract(data.description) if uri not in known
+        ]
+    if not skills and not data.description.strip():
+        raise InvalidInput("skills: name the skills needed or describe the need in words", field="skills")
+    uris = [s["uri"] for s in skills]
+    labels = dict(db.execute(select(Skill.uri, Skill.preferred_label).where(Skill.uri.in_(uris))).all())
+    skills = [{**s, "label": labels.get(s["uri"], s["uri"])} for s in skills]
+    request = ExpertiseRequest(
+        organisation_id=organisation_id,
+        title=data.title,
+        description=data.description,
+        skills=skills,
+        languages=data.languages,
+        country=data.country,
+        region=data.region,
+        work_mode=data.work_mode,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        days=data.days,
+        budget_eur=data.budget_eur,
+        created_by_user_id=actor.user_id,
+        created_at=now,
+    )
+    db.add(request)
+    db.flush()
+    audit.record(db=db, actor=actor, action="expert.request.create", object_type="expertise_request",
+                 object_id=request.id)  # fmt: skip
+    return request
+
+
+def _check_uris(db: Session, uris: list[str]) -> None:
+    if not uris:
+        return
+    known = set(db.scalars(select(Skill.uri).where(Skill.uri.in_(uris))))
+    for i, uri in enumerate(uris):
+        if uri not in known:
+            raise InvalidInput(f"skills.{i}: unknown skill URI {uri!r}", field=f"skills.{i}")
+
+
+def get_request(*, db: Session, actor: Principal, request_id: int) -> ExpertiseRequest:
+    """A request, for the office and the requester's managers."""
+    request = db.get(ExpertiseRequest, request_id)
+    if request is None:
+        raise NotFound(f"no expertise request {request_id}", field="request_id")
+    authorize(actor, "expert.request.read", organisation_id=request.organisation_id)
+    return request
+
+
+def list_requests(*, db: Session, actor: Principal, limit: int = 200) -> list[ExpertiseRequest]:
+    """Every request for the office; a manager's organisations' requests for a manager."""
+    query = select(ExpertiseRequest).order_by(ExpertiseRequest.created_at.desc(), ExpertiseRequest.id.desc())
+    if not actor.is_system and not actor.has(Role.ALLIANCE_OFFICE):
+        managed = [g.organisation_id for g in actor.grants if g.role == Role.ORGANISATION_MANAGER]
+        authorize(actor, "expert.request.form")
+        query = query.where(ExpertiseRequest.organisation_id.in_(managed))
+    return list(db.scalars(query.limit(limit)))
+
+
+def query_of(request: ExpertiseRequest, today: dt.date) -> MatchQuery:
+    """A stored request as the matching core's plain values."""
+    return MatchQuery(
+        skills=[(s["uri"], s["level"]) for s in request.skills],
+        languages=request.languages,
+        country=request.country,
+        region=request.region,
+        work_mode=request.work_mode.value,
+        starts_on=request.starts_on,
+        ends_on=request.ends_on,
+        requester_organisation_id=request.organisation_id,
+        today=today,
+        labels={s["uri"]: s.get("label", s["uri"]) for s in request.skills},
+        max_day_rate=request.budget_eur / request.days if request.budget_eur and request.days else None,
+    )
+
+
+def shortlist(
+    *, db: Session, actor: Principal, request_id: int, engine: MatchingEngine, today: dt.date, k: int = 10
+) -> list[ShortlistEntry]:
+    """The ranked, pseudonymous shortlist of a request with the reasons for each place."""
+    request = get_request(db=db, actor=actor, request_id=request_id)
+    snapshot = engine.snapshot(db)
+    matches = match_query(
+        snapshot, query_of(request, today), f"{request.title}\n{request.description}", k, db=db
+    )
+    return [_entry(snapshot, m) for m in matches]
+
+
+def _entry(snapshot: Snapshot, match: Match) -> ShortlistEntry:
+    headline, sectors, rate = snapshot.headlines.get(match.person_id, ("", [], None))
+    return ShortlistEntry(expert_id=match.person_id, pseudonym=pseudonym(match.person_id), headline=headline,
+                          score=match.score, reasons=match.reasons, sectors=sectors, day_rate_eur=rate)  # fmt: skip
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+
+def _history(proposal: Proposal, status: ProposalStatus, actor: Principal, now: dt.datetime) -> None:
+    proposal.history = [*(proposal.history or []), {"status": status.value, "by": actor.user_id, "via": actor.via,
+                                            "at": now.isoformat()}]  # fmt: skip
+
+
+def propose(
+    *,
+    db: Session,
+    actor: Principal,
+    request_id: int,
+    expert_id: int,
+    engine: MatchingEngine,
+    now: dt.datetime,
+) -> Proposal:
+    """Proposes an expert from the request's shortlist; the expert then accepts or declines."""
+    request = get_request(db=db, actor=actor, request_id=request_id)
+    authorize(actor, "expert.propose", organisation_id=request.organisation_id)
+    if db.scalar(
+        select(Proposal.id).where(Proposal.request_id == request_id, Proposal.person_id == expert_id)
+    ):
+        raise Conflict(f"expert {expert_id} was already proposed for this request", field="expert_id")
+    snapshot = engine.snapshot(db)
+    matches = match_query(snapshot, query_of(request, now.date()), f"{request.title}\n{request.description}",
+                          k=1, db=db, only=expert_id)  # fmt: skip
+    found = matches[0] if matches else None
+    if found is None:
+        raise Conflict(
+            f"expert {expert_id} does not qualify for this request (unlisted, unavailable, without the skills, "
+            "or the requester's own staff)",
+            field="expert_id",
+        )
+    proposal = Proposal(request_id=request_id, person_id=expert_id, score=found.score, reasons=found.reasons,
+                        created_at=now, updated_at=now)  # fmt: skip
+    _history(proposal, ProposalStatus.PROPOSED, actor, now)
+    db.add(proposal)
+    db.flush()
+    audit.record(db=db, actor=actor, action="expert.propose", object_type="expert_proposal", object_id=proposal.id,
+                 details={"request_id": request_id, "expert_id": expert_id})  # fmt: skip
+    return proposal
+
+
+def get_proposal(*, db: Session, proposal_id: int) -> Proposal:
+    proposal = db.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}", field="proposal_id")
+    return proposal
+
+
+def step(
+    *, db: Session, actor: Principal, proposal_id: int, data: ProposalStep, now: dt.datetime
+) -> Proposal:
+    """Moves a proposal on: the expert accepts or declines; the company deploys, completes (with feedback) or cancels."""
+    proposal = get_proposal(db=db, proposal_id=proposal_id)
+    who = TRANSITIONS.get((proposal.status, data.status))
+    if who == "expert":
+        authorize(actor, "expert.proposal.respond", person_id=proposal.person_id)
+    else:
+        authorize(actor, "expert.proposal.manage", organisation_id=proposal.request.organisation_id)
+    if who is None:
+        raise Conflict(
+            f"a {proposal.status.value} proposal cannot become {data.status.value}", field="status"
+        )
+    if data.status == ProposalStatus.COMPLETED:
+        if data.rating is None:
+            raise InvalidInput("rating: rate the expert's work from 1 to 5", field="rating")
+        proposal.rating, proposal.comment = data.rating, data.comment
+    elif data.rating is not None:
+        raise InvalidInput("rating: feedback comes with completing a deployment", field="rating")
+    proposal.status = data.status
+    proposal.updated_at = now
+    _history(proposal, data.status, actor, now)
+    db.flush()
+    audit.record(db=db, actor=actor, action=f"expert.proposal.{data.status.value}", object_type="expert_proposal",
+                 object_id=proposal.id, details={"rating": data.rating} if data.rating else None)  # fmt: skip
+    return proposal
+
+
+def proposal_read(proposal: Proposal) -> ProposalRead:
+    """A proposal as its parties see it: contact details only once the expert has accepted."""
+    shared = proposal.status in CONTACT_STATUSES
+    return ProposalRead(
+        id=proposal.id,
+        request_id=proposal.request_id,
+        request_title=proposal.request.title,
+        expert_id=proposal.person_id,
+        pseudonym=pseudonym(proposal.person_id),
+        status=proposal.status,
+        score=proposal.score,
+        reasons=proposal.reasons,
+        history=proposal.history,
+        rating=proposal.rating,
+        comment=proposal.comment,
+        contact_name=proposal.person.full_name if shared else None,
+        contact_email=proposal.person.email if shared else None,
+    )
+
+
+def proposals_for_request(*, db: Session, actor: Principal, request_id: int) -> list[Proposal]:
+    """The proposals of a request, for the office and the requester's managers."""
+    get_request(db=db, actor=actor, request_id=request_id)
+    return list(db.scalars(select(Proposal).where(Proposal.request_id == request_id).order_by(Proposal.id)))
+
+
+def proposals_for_expert(*, db: Session, actor: Principal, person_id: int) -> list[Proposal]:
+    """The proposals made to an expert: for the expert and the office."""
+    authorize(actor, "expert.profile.read", person_id=person_id)
+    return list(
+        db.scalars(select(Proposal).where(Proposal.person_id == person_id).order_by(Proposal.id.desc()))
+    )
+
+
+def deployments(*, db: Session, actor: Principal, limit: int = 500) -> list[Proposal]:
+    """Every proposal past the proposal stage: for the office."""
+    authorize(actor, "expert.request.list_all")
+    return list(db.scalars(select(Proposal).order_by(Proposal.updated_at.desc()).limit(limit)))
+
+
+# --- the needs report ------------------------------------------------------------------------------
+
+
+def needs_report(
+    *, db: Session, actor: Principal, country: str | None = None, limit: int = 50
+) -> list[NeededField]:
+    """Skills most often requested and least covered by listed experts, by country and month."""
+    authorize(actor, "expert.report")
+    query = select(ExpertiseRequest.country, ExpertiseRequest.created_at, ExpertiseRequest.skills)
+    if country:
+        query = query.where(ExpertiseRequest.country == country.upper())
+    asked: Counter[tuple[str | None, str, str, str]] = Counter()
+    for req_country, created, skills in db.execute(query):
+        month = created.strftime("%Y-%m")
+        for s in {(s["uri"], s["level"]) for s in skills}:
+            asked[(req_country, month, *s)] += 1
+    if not asked:
+        return []
+    uris = sorted({key[2] for key in asked})
+    labels = dict(db.execute(select(Skill.uri, Skill.preferred_label).where(Skill.uri.in_(uris))).all())
+    supply: dict[str, list[int]] = defaultdict(list)
+    for uri, level in db.execute(
+        select(Skill.uri, PersonSkill.level)
+        .join(PersonSkill, PersonSkill.skill_id == Skill.id)
+        .join(ExpertProfile, ExpertProfile.person_id == PersonSkill.person_id)
+        .where(ExpertProfile.listed.is_(True), Skill.uri.in_(uris))
+    ):
+        supply[uri].append(LEVELS.index(level.value))
+    merged: Counter[tuple[str | None, str, str]] = Counter()
+    experts: dict[tuple[str | None, str, str], int] = {}
+    for (req_country, month, uri, level), n in asked.items():
+        key = (req_country, month, uri)
+        merged[key] += n
+        covering = sum(1 for have in supply.get(uri, []) if have >= LEVELS.index(level))
+        experts[key] = min(experts.get(key, covering), covering)
+    rows = [
+        NeededField(country=c, month=m, uri=u, label=labels.get(u, u), requests=n, experts=experts[(c, m, u)],
+                    gap=round(n / (1 + experts[(c, m, u)]), 3))
+        for (c, m, u), n in merged.items()
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (-r.gap, -r.requests, r.month, r.country or "", r.label))
+    return rows[:limit]
+
+
+# --- the import file ---------------------------------------------------------------------------
+
+IMPORT_COLUMNS = (
+    "external_id", "full_name", "email", "country", "employer", "headline", "bio", "languages", "countries",
+    "regions", "work_mode", "availability", "day_rate_eur", "sectors", "skills", "consent",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """What is wrong with one row of an import file (rows count from 2: row 1 is the header)."""
+
+    row: int
+    field: str
+    message: str
+
+
+@dataclass(slots=True)
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    problems: list[RowProblem] | None = None
+
+
+def split_cell(cell: str, *, commas: bool = True) -> list[str]:
+    """The items of a list cell, separated by `;`, new lines and (unless `commas` is false) commas."""
+    cell = cell.replace("\n", ";")
+    if commas:
+        cell = cell.replace(",", ";")
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def profile_from_text(raw: dict[str, str]) -> ExpertProfileIn:
+    """A profile from the template's (and the page's) plain-text cells: `en:C1; de:native`,
+    `2026-07-01..2026-12-31:4` (days per month), lists separated by `;` or `,`."""
+    from skillatlas.validation import parse_input
+
+    languages = []
+    for item in split_cell(raw.get("languages", "")):
+        code, _, level = item.partition(":")
+        languages.append({"code": code.strip(), "level": level.strip() or "B2"})
+    availability = []
+    for item in split_cell(raw.get("availability", "")):
+        period, _, days = item.partition(":")
+        start, _, end = period.partition("..")
+        availability.append(
+            {"starts_on": start.strip(), "ends_on": end.strip(), "days_per_month": days.strip() or 4}
+        )
+    consent = raw.get("consent", "").strip().lower()
+    return parse_input(ExpertProfileIn, {
+        "headline": raw.get("headline", ""), "bio": raw.get("bio", ""), "languages": languages,
+        "countries": split_cell(raw.get("countries", "")), "regions": split_cell(raw.get("regions", "")),
+        "work_mode": raw.get("work_mode", "") or "either", "availability": availability,
+        "day_rate_eur": raw.get("day_rate_eur") or None, "sectors": split_cell(raw.get("sectors", "")),
+        "consent": consent in {"yes", "y", "true", "1", "on"},
+    })  # fmt: skip
+
+
+def skills_from_text(cell: str) -> list[dict[str, str]]:
+    """`URI|level|source` items separated by `;` or new lines."""
+    skills = []
+    for item in split_cell(cell, commas=False):
+        parts = item.split("|")
+        skills.append({"uri": parts[0].strip(), "level": parts[1].strip() if len(parts) > 1 else "practitioner",
+                       **({"source": parts[2].strip()} if len(parts) > 2 else {})})  # fmt: skip
+    return skills
+
+
+def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[ExpertProfileIn, list[dict[str, str]]]:
+    data = profile_from_text(raw)
+    if not data.consent:
+        raise InvalidInput(
+            "consent: the expert's consent to be listed is missing (write 'yes')", field="consent"
+        )
+    _check_availability(data, today)
+    return data, skills_from_text(raw.get("skills", ""))
+
+
+def import_experts(
+    *, db: Session, actor: Principal, rows: list[dict[str, str]], now: dt.datetime, dry_run: bool = False
+) -> ImportReport:
+    """Checks every row, then (unless a dry run, and only when no row has a problem) saves them all.
+
+    Skills are written as `URI|level|source` separated by `;`, languages as `en:C1`, availability as
+    `2026-07-01..2026-12-31:4` (days per month). A problem in any row saves nothing.
+    """
+    from skillatlas.alliance.models import Organisation
+    from skillatlas.people.schemas import PersonSkillIn
+    from skillatlas.validation import parse_input
+
+    authorize(actor, "expert.import")
+    report = ImportReport(rows=len(rows), problems=[])
+    problems = report.problems
+    assert problems is not None
+    parsed = []
+    seen: set[str] = set()
+    uris = {s["uri"] for raw in rows for s in _parse_skills_only(raw)}
+    known_uris = set(db.scalars(select(Skill.uri).where(Skill.uri.in_(uris)))) if uris else set()
+    employers = dict(db.execute(select(Organisation.slug, Organisation.id)).all())
+    for number, raw in enumerate(rows, start=2):
+        raw = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        external_id = raw.get("external_id", "")
+        try:
+            if not external_id:
+                raise InvalidInput("external_id: every row needs the expert's id", field="external_id")
+            if external_id in seen:
+                raise InvalidInput(f"external_id: {external_id!r} appears twice", field="external_id")
+            seen.add(external_id)
+            if not raw.get("full_name"):
+                raise InvalidInput("full_name: the expert's name is missing", field="full_name")
+            employer = raw.get("employer", "")
+            if employer and employer not in employers:
+                raise InvalidInput(f"employer: no organisation {employer!r}", field="employer")
+            data, skills = _parse_row(raw, now.date())
+            if not skills:
+                raise InvalidInput("skills: list at least one skill as URI|level", field="skills")
+            skill_inputs = [parse_input(PersonSkillIn, s) for s in skills]
+            for s in skill_inputs:
+                if s.uri not in known_uris:
+                    raise InvalidInput(f"skills: unknown skill URI {s.uri!r}", field="skills")
+            parsed.append((raw, external_id, employers.get(employer), data, skill_inputs))
+        except InvalidInput as exc:
+            field = exc.field or "row"
+            problems.append(RowProblem(number, field, exc.message.removeprefix(f"{field}: ")))
+    if problems or dry_run:
+        return report
+    for raw, external_id, employer_id, data, skill_inputs in parsed:
+        ref = f"expert:{external_id}"
+        person = db.scalar(select(Person).where(Person.external_ref == ref))
+        if person is None:
+            email = raw.get("email") or None
+            person = Person(
+                full_name=raw["full_name"], email=email.lower() if email else None, external_ref=ref
+            )
+            db.add(person)
+            report.created += 1
+        else:
+            report.updated += 1
+        person.full_name, person.country = raw["full_name"], (raw.get("country") or None)
+        person.employer_id = employer_id
+        db.flush()
+        people_service.set_skills(db=db, actor=SYSTEM, person_id=person.id, skills=skill_inputs)
+        save_profile(db=db, actor=actor, person_id=person.id, data=data, now=now, external_id=external_id)
+    audit.record(db=db, actor=actor, action="expert.import", details={"rows": len(rows)})
+    return report
+
+
+def _parse_skills_only(raw: dict[str, str]) -> list[dict[str, str]]:
+    cell = next((v or "" for k, v in raw.items() if k and k.strip().lower() == "skills"), "")
+    return [{"uri": (item.split("|")[0]).strip()} for item in split_cell(cell)]

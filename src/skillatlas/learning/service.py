@@ -1,0 +1,634 @@
+"""Rules of the training catalogue: courses, their import, search, suggested skills; gap analysis and paths."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import Any
+
+from sqlalchemy import String, delete, func, or_, select, type_coerce
+from sqlalchemy.orm import Session, selectinload
+
+from skillatlas.alliance import service as alliance_service
+from skillatlas.alliance.models import Organisation
+from skillatlas.auth import audit
+from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.db import utcnow
+from skillatlas.errors import InvalidInput, NotFound, SkillAtlasError
+from skillatlas.learning import path as paths
+from skillatlas.learning import policy as _policy  # noqa: F401  (registers the rules)
+from skillatlas.learning.gap import Requirement, analyse
+from skillatlas.learning.models import Course, CourseMode, CoursePrerequisite, CourseSkill
+from skillatlas.learning.schemas import (
+    CourseIn,
+    CourseRead,
+    CourseSkillRead,
+    GapRead,
+    ImportReport,
+    PathCourseRead,
+    PathPreferences,
+    PathRead,
+    SkillGapRead,
+)
+from skillatlas.people import service as people_service
+from skillatlas.people.models import PersonSkill, SkillLevel
+from skillatlas.roles import service as roles_service
+from skillatlas.roles.models import JobRoleSkill, JobRoleVersion
+from skillatlas.taxonomy.models import Skill
+from skillatlas.validation import field_and_message
+
+LEVELS = list(SkillLevel)
+
+
+def level_of(rank: int) -> SkillLevel | None:
+    return LEVELS[rank - 1] if rank > 0 else None
+
+
+# --- courses ---------------------------------------------------------------------------------
+
+
+def get_course(*, db: Session, course_id: int) -> Course:
+    """The course, or NotFound."""
+    course = db.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"no course with id {course_id}", field="course_id")
+    return course
+
+
+def _check_no_cycle(db: Session, provider_id: int) -> None:
+    edges: dict[int, list[int]] = {}
+    rows = db.execute(
+        select(CoursePrerequisite.course_id, CoursePrerequisite.requires_id)
+        .join(Course, Course.id == CoursePrerequisite.course_id)
+        .where(Course.provider_id == provider_id)
+    ).all()
+    for course_id, requires_id in rows:
+        edges.setdefault(course_id, []).append(requires_id)
+    state: dict[int, int] = {}  # 1 visiting, 2 done
+    for start in edges:
+        stack: list[tuple[int, int]] = [(start, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                if state.get(node) == 2:
+                    continue
+                state[node] = 1
+            nexts = edges.get(node, [])
+            if i < len(nexts):
+                stack.append((node, i + 1))
+                child = nexts[i]
+                if state.get(child) == 1:
+                    code = db.scalar(select(Course.code).where(Course.id == child))
+                    raise InvalidInput(
+                        f"prerequisites form a cycle through course {code!r}", field="prerequisites"
+                    )
+                if state.get(child) != 2:
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+
+
+def save_courses(
+    *, db: Session, actor: Principal, provider: str, items: Sequence[CourseIn]
+) -> tuple[list[Course], int]:
+    """Creates or updates (by code) a provider's courses, then their prerequisites; (courses, how many new)."""
+    organisation = alliance_service.get_organisation(db=db, slug=provider)
+    authorize(actor, "learning.course.write", organisation_id=organisation.id)
+    uris = {s.uri for item in items for s in item.skills}
+    known = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))).all()) if uris else {}
+    existing = {
+        c.code: c
+        for c in db.scalars(
+            select(Course).where(
+                Course.provider_id == organisation.id, Course.code.in_([i.code for i in items])
+            )
+        )
+    }
+    saved: list[Course] = []
+    created = 0
+    for item in items:
+        missing = [s.uri for s in item.skills if s.uri not in known]
+        if missing:
+            raise InvalidInput(f"course {item.code}: unknown skill URI {missing[0]!r}", field="skills")
+        course = existing.get(item.code)
+        if course is None:
+            course = Course(code=item.code, provider_id=organisation.id)
+            db.add(course)
+            created += 1
+        values = item.model_dump(exclude={"skills", "prerequisites", "code"})
+        for key, value in values.items():
+            setattr(course, key, value)
+        course.skills = [
+            CourseSkill(skill_id=known[s.uri], level=s.level, confirmed=True) for s in item.skills
+        ]
+        course.updated_at = utcnow()  # also when only its skills or prerequisites change
+        saved.append(course)
+        existing[item.code] = course
+    db.flush()
+    codes = {c.code: c.id for c in db.scalars(select(Course).where(Course.provider_id == organisation.id))}
+    for item, course in zip(items, saved, strict=True):
+        unknown = [p for p in item.prerequisites if p not in codes]
+        if unknown:
+            raise InvalidInput(
+                f"course {item.code}: the prerequisite {unknown[0]!r} is not a course of {provider}",
+                field="prerequisites",
+            )
+        db.execute(delete(CoursePrerequisite).where(CoursePrerequisite.course_id == course.id))
+        for p in dict.fromkeys(item.prerequisites):
+            db.add(CoursePrerequisite(course_id=course.id, requires_id=codes[p]))
+    db.flush()
+    _check_no_cycle(db, organisation.id)
+    for course in saved:
+        db.expire(course, ["prerequisites"])
+    audit.record(db=db, actor=actor, action="learning.course.write", object_type="organisation",
+                 object_id=provider, details={"codes": [i.code for i in items][:50], "count": len(items)})  # fmt: skip
+    return saved, created
+
+
+def create_course(*, db: Session, actor: Principal, provider: str, data: CourseIn) -> Course:
+    """Adds or updates one course of a provider."""
+    saved, _ = save_courses(db=db, actor=actor, provider=provider, items=[data])
+    return saved[0]
+
+
+# --- import ----------------------------------------------------------------------------------
+
+LIST_COLUMNS = ("learning_outcomes", "prerequisites")
+
+
+def _row_to_input(row: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in row.items():
+        if key is None:
+            continue
+        key = key.strip()
+        if raw is None:
+            continue
+        if isinstance(raw, dt.datetime):
+            raw = raw.date()
+        if isinstance(raw, str):
+            raw = raw.strip()
+            if not raw:
+                continue
+        if key == "skills":
+            # "uri|level; uri|level" (level defaults to practitioner)
+            values["skills"] = [
+                {
+                    "uri": part.split("|")[0].strip(),
+                    **({"level": part.split("|")[1].strip()} if "|" in part else {}),
+                }
+                for part in str(raw).split(";")
+                if part.strip()
+            ]
+        elif key in LIST_COLUMNS:
+            values[key] = [p.strip() for p in str(raw).split(";") if p.strip()]
+        else:
+            values[key] = raw
+    return values
+
+
+def read_rows(name: str, content: bytes) -> list[dict[str, Any]]:
+    """The rows of a CSV (UTF-8) or XLSX file, as dictionaries keyed by the header row."""
+    if name.lower().endswith(".xlsx"):
+        try:
+            from openpyxl import load_workbook
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise InvalidInput("reading XLSX needs openpyxl; save the sheet as CSV", field="file") from exc
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        except Exception as exc:  # openpyxl raises many kinds on a broken file
+            raise InvalidInput(f"not a readable XLSX file: {exc}", field="file") from exc
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows:
+            return []
+        header = [str(h).strip() if h is not None else "" for h in rows[0]]
+        return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v not in (None, "") for v in r)]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the CSV file is not UTF-8", field="file") from exc
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def import_courses(
+    *, db: Session, actor: Principal, provider: str, name: str, content: bytes, dry_run: bool = False
+) -> ImportReport:
+    """Imports a provider's courses from CSV or XLSX in one transaction: a bad row saves nothing.
+
+    A dry run checks everything (skills, prerequisites, cycles) and then undoes it.
+    """
+    organisation = alliance_service.get_organisation(db=db, slug=provider)
+    authorize(actor, "learning.course.write", organisation_id=organisation.id)
+    items: list[CourseIn] = []
+    seen: set[str] = set()
+    for number, row in enumerate(read_rows(name, content), start=2):
+        try:
+            item = CourseIn.model_validate(_row_to_input(row))
+        except Exception as exc:
+            errors = getattr(exc, "errors", None)
+            field, message = field_and_message(errors()[0]) if errors else ("input", str(exc))
+            raise InvalidInput(f"row {number}: {field}: {message}", field=field) from exc
+        if item.code in seen:
+            raise InvalidInput(f"row {number}: the code {item.code!r} appears twice", field="code")
+        seen.add(item.code)
+        items.append(item)
+    if not items:
+        raise InvalidInput("the file has no course rows", field="file")
+    savepoint = db.begin_nested()
+    try:
+        _, created = save_courses(db=db, actor=actor, provider=provider, items=items)
+    except SkillAtlasError:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return ImportReport(
+        dry_run=dry_run, created=created, updated=len(items) - created, codes=[i.code for i in items]
+    )
+
+
+def import_file(
+    *, db: Session, actor: Principal, provider: str, file: FilePath, dry_run: bool = False
+) -> ImportReport:
+    """Imports from a file on disk (the CLI)."""
+    return import_courses(db=db, actor=actor, provider=provider, name=file.name, content=file.read_bytes(),
+                          dry_run=dry_run)  # fmt: skip
+
+
+# --- reading the catalogue -------------------------------------------------------------------
+
+
+def course_read(*, db: Session, course: Course) -> CourseRead:
+    """A course with its skills and prerequisites, labels resolved."""
+    skills = db.execute(
+        select(CourseSkill, Skill.uri, Skill.preferred_label)
+        .join(Skill, Skill.id == CourseSkill.skill_id)
+        .where(CourseSkill.course_id == course.id)
+        .order_by(Skill.preferred_label)
+    ).all()
+    prerequisites = db.scalars(
+        select(Course.code)
+        .join(CoursePrerequisite, CoursePrerequisite.requires_id == Course.id)
+        .where(CoursePrerequisite.course_id == course.id)
+        .order_by(Course.code)
+    ).all()
+    return CourseRead(
+        id=course.id, code=course.code, provider=course.provider.slug, provider_name=course.provider.name,
+        title=course.title, description=course.description, learning_outcomes=list(course.learning_outcomes or []),
+        eqf_level=course.eqf_level, hours=course.hours, ects=course.ects, language=course.language,
+        mode=course.mode, country=course.country, city=course.city, starts_on=course.starts_on,
+        ends_on=course.ends_on, price_eur=course.price_eur, award=course.award,
+        skills=[CourseSkillRead(skill_id=cs.skill_id, uri=uri, label=label, level=cs.level, confirmed=cs.confirmed)
+                for cs, uri, label in skills],
+        prerequisites=list(prerequisites),
+    )  # fmt: skip
+
+
+def _text_matches(db: Session, query: str, backend: str, limit: int) -> list[int]:
+    from skillatlas.learning.catalogue_index import course_index
+
+    return course_index(db, backend).search(db, query, limit)
+
+
+def search_courses(
+    *,
+    db: Session,
+    q: str | None = None,
+    skill: str | None = None,
+    language: str | None = None,
+    mode: CourseMode | None = None,
+    country: str | None = None,
+    max_price: float | None = None,
+    provider: str | None = None,
+    backend: str = "none",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Course]:
+    """The catalogue, filtered; free text ranks through the shared search package (BM25 + embeddings)."""
+    statement = select(Course).options(selectinload(Course.provider))
+    if skill:
+        skill_ids = select(Skill.id).where(
+            or_(Skill.uri == skill, func.lower(Skill.preferred_label) == skill.lower())
+        )
+        statement = statement.where(
+            Course.id.in_(select(CourseSkill.course_id).where(CourseSkill.skill_id.in_(skill_ids)))
+        )
+    if language:
+        statement = statement.where(Course.language == language.lower())
+    if mode:
+        statement = statement.where(Course.mode == mode)
+    if country:
+        statement = statement.where(Course.country == country.upper())
+    if max_price is not None:
+        statement = statement.where(Course.price_eur <= max_price)
+    if provider:
+        statement = statement.join(Organisation, Organisation.id == Course.provider_id).where(
+            Organisation.slug == provider
+        )
+    if q and q.strip():
+        ranked = _text_matches(db, q.strip(), backend, limit=max(500, (offset + limit) * 5))
+        if not ranked:
+            return []
+        found = {c.id: c for c in db.scalars(statement.where(Course.id.in_(ranked)))}
+        return [found[i] for i in ranked if i in found][offset : offset + limit]
+    return list(db.scalars(statement.order_by(Course.title, Course.id).limit(limit).offset(offset)))
+
+
+# --- suggested skills ------------------------------------------------------------------------
+
+
+def suggest_skills(
+    *, db: Session, actor: Principal, course_id: int, extractor: Any, top: int = 8
+) -> list[CourseSkillRead]:
+    """Skills the description suggests (SkillExtractor), stored unconfirmed until the provider confirms them."""
+    course = get_course(db=db, course_id=course_id)
+    authorize(actor, "learning.course.write", organisation_id=course.provider_id)
+    found = extractor.extract(
+        " ".join([course.title + ".", course.description, *course.learning_outcomes]), k=top
+    )
+    ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_([s.uri for s in found]))).all())
+    have = {cs.skill_id for cs in course.skills}
+    for s in found:
+        skill_id = ids.get(s.uri)
+        if skill_id is not None and skill_id not in have:
+            course.skills.append(
+                CourseSkill(skill_id=skill_id, level=SkillLevel.PRACTITIONER, confirmed=False)
+            )
+            have.add(skill_id)
+    course.updated_at = utcnow()
+    db.flush()
+    return course_read(db=db, course=course).skills
+
+
+def confirm_skills(
+    *, db: Session, actor: Principal, course_id: int, keep: Iterable[str]
+) -> list[CourseSkillRead]:
+    """The provider confirms the suggested skills in `keep` (URIs); the other suggestions are dropped."""
+    course = get_course(db=db, course_id=course_id)
+    authorize(actor, "learning.course.write", organisation_id=course.provider_id)
+    keep_ids = set(db.scalars(select(Skill.id).where(Skill.uri.in_(list(keep)))))
+    course.skills = [cs for cs in course.skills if cs.confirmed or cs.skill_id in keep_ids]
+    for cs in course.skills:
+        cs.confirmed = True
+    course.updated_at = utcnow()
+    db.flush()
+    audit.record(
+        db=db, actor=actor, action="learning.course.confirm_skills", object_type="course", object_id=course.id
+    )
+    return course_read(db=db, course=course).skills
+
+
+# --- gap analysis and training path ------------------------------------------------------------
+
+
+def requirements(db: Session, version: JobRoleVersion) -> list[tuple[Requirement, str, str]]:
+    """(requirement, uri, label) for each skill of the version."""
+    rows = db.execute(
+        select(
+            JobRoleSkill.skill_id, JobRoleSkill.level, JobRoleSkill.weight, Skill.uri, Skill.preferred_label
+        )
+        .join(Skill, Skill.id == JobRoleSkill.skill_id)
+        .where(JobRoleSkill.version_id == version.id)
+        .order_by(JobRoleSkill.weight, Skill.preferred_label)
+    ).all()
+    return [(Requirement(sid, SkillLevel(level).rank, str(getattr(weight, "value", weight))), uri, label)
+            for sid, level, weight, uri, label in rows]  # fmt: skip
+
+
+def gap_for(
+    *, db: Session, actor: Principal, person_id: int, role: str, version: int | None = None
+) -> tuple[GapRead, JobRoleVersion, list[tuple[Requirement, str, str]]]:
+    """A person's gap against a role version (the newest published one unless numbered)."""
+    person = people_service.get(db=db, person_id=person_id)
+    authorize(actor, "learning.gap.read", person_id=person.id, organisation_id=person.employer_id)
+    found = roles_service.get_version(db=db, actor=actor, slug=role, number=version)
+    reqs = requirements(db, found)
+    current = {
+        sid: SkillLevel(level).rank
+        for sid, level in db.execute(
+            select(PersonSkill.skill_id, PersonSkill.level).where(
+                PersonSkill.person_id == person_id, PersonSkill.skill_id.in_([r.skill_id for r, _, _ in reqs])
+            )
+        )
+    }
+    gap = analyse([r for r, _, _ in reqs], current)
+    rows = [
+        SkillGapRead(uri=uri, label=label, weight=r.weight, required_level=level_of(r.level),
+                     current_level=level_of(g.current), status=g.status)
+        for (r, uri, label), g in zip(reqs, gap.skills, strict=True)
+    ]  # fmt: skip
+    return (
+        GapRead(person_id=person_id, role=role, version=found.number, readiness=gap.readiness, skills=rows),
+        found,
+        reqs,
+    )
+
+
+def _cost(course: Course, prefs: PathPreferences) -> float:
+    if prefs.cost == "hours":
+        return float(course.hours)
+    if prefs.cost == "mix":
+        return float(course.price_eur) + prefs.euro_per_hour * float(course.hours)
+    return float(course.price_eur)
+
+
+def _pref_filters(prefs: PathPreferences) -> list[Any]:
+    filters: list[Any] = []
+    if prefs.languages:
+        filters.append(Course.language.in_([lang.lower() for lang in prefs.languages]))
+    if prefs.modes:
+        filters.append(Course.mode.in_(prefs.modes))
+    if prefs.countries:
+        filters.append(
+            or_(Course.mode == CourseMode.ONLINE, Course.country.in_([c.upper() for c in prefs.countries]))
+        )
+    if prefs.start_after:
+        filters.append(or_(Course.starts_on.is_(None), Course.starts_on >= prefs.start_after))
+    if prefs.finish_by:
+        filters.append(or_(Course.ends_on.is_(None), Course.ends_on <= prefs.finish_by))
+    if prefs.max_price is not None:
+        filters.append(Course.price_eur <= prefs.max_price)
+    return filters
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """Every course teaching one of a role's skills (any level) within the preferences, with prerequisites."""
+
+    teaches: dict[int, list[tuple[int, int]]]  # skill id -> [(course id, level rank)]
+    cost: dict[int, float]  # candidate and prerequisite courses that fit the preferences
+    requires: dict[int, tuple[int, ...]]
+
+
+_CACHE: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], _Candidates]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 64
+
+
+def catalogue_version(db: Session) -> tuple[object, ...]:
+    """Changes whenever a course is added, removed or changed (with its skills or prerequisites)."""
+    return tuple(
+        db.execute(select(func.count(Course.id), func.max(Course.id), func.max(Course.updated_at))).one()
+    )
+
+
+def _load_candidates(db: Session, skill_ids: Sequence[int], prefs: PathPreferences) -> _Candidates:
+    filters = _pref_filters(prefs)
+    weight = {"price": (1.0, 0.0), "hours": (0.0, 1.0), "mix": (1.0, prefs.euro_per_hour)}[prefs.cost]
+    rank = {level.value: level.rank for level in LEVELS}
+    conn = db.connection()  # Core rows: the ORM's per-row work is most of the cost at 100,000 courses
+    teaches: dict[int, list[tuple[int, int]]] = {}
+    cost: dict[int, float] = {}
+    rows = conn.execute(
+        select(CourseSkill.course_id, CourseSkill.skill_id, type_coerce(CourseSkill.level, String()),
+               Course.price_eur, Course.hours)
+        .join(Course, Course.id == CourseSkill.course_id)
+        .where(CourseSkill.skill_id.in_(list(skill_ids)), CourseSkill.confirmed.is_(True), *filters)
+    ).all()  # fmt: skip
+    for course_id, skill_id, level, price, hours in rows:
+        teaches.setdefault(skill_id, []).append((course_id, rank[level]))
+        cost[course_id] = weight[0] * price + weight[1] * hours
+    teaching = select(CourseSkill.course_id).where(
+        CourseSkill.skill_id.in_(list(skill_ids)), CourseSkill.confirmed.is_(True)
+    )
+    requires: dict[int, list[int]] = {}
+    edges = conn.execute(
+        select(CoursePrerequisite.course_id, CoursePrerequisite.requires_id).where(
+            CoursePrerequisite.course_id.in_(teaching)
+        )
+    ).all()
+    seen: set[int] = set()
+    while edges:  # prerequisites, transitively: the first level by a subquery, the (few) later ones by id
+        for course_id, requires_id in edges:
+            requires.setdefault(course_id, []).append(requires_id)
+        new = sorted({r for _, r in edges} - set(cost) - seen)
+        seen.update(new)
+        edges = []
+        if new:
+            for course_id, price, hours in conn.execute(
+                select(Course.id, Course.price_eur, Course.hours).where(Course.id.in_(new), *filters)
+            ):
+                cost[course_id] = weight[0] * price + weight[1] * hours
+            edges = conn.execute(
+                select(CoursePrerequisite.course_id, CoursePrerequisite.requires_id).where(
+                    CoursePrerequisite.course_id.in_([c for c in new if c in cost])
+                )
+            ).all()
+    return _Candidates(teaches, cost, {c: tuple(r) for c, r in requires.items()})
+
+
+def _candidates(db: Session, skill_ids: Sequence[int], prefs: PathPreferences) -> _Candidates:
+    """The role's candidates, cached in the process until the catalogue changes (see `catalogue_version`)."""
+    key = (str(db.get_bind().url), tuple(sorted(skill_ids)), prefs.model_dump_json())
+    version = catalogue_version(db)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] == version:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    found = _load_candidates(db, skill_ids, prefs)
+    with _CACHE_LOCK:
+        _CACHE[key] = (version, found)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return found
+
+
+def path_options(
+    db: Session,
+    skill_levels: dict[int, int],
+    prefs: PathPreferences,
+    role_skills: Sequence[int] | None = None,
+) -> list[paths.Option]:
+    """The courses that may be taken, as plain options: set-based queries, no ORM objects (100,000 courses).
+
+    A course counts for a gap skill when it teaches it (confirmed) up to the level needed; its prerequisites
+    are added transitively; every course must fit the preferences (language, mode, place, dates, price).
+    The candidates of a role's skills are read once and cached until the catalogue changes. Interchangeable
+    courses (no prerequisites, required by none, closing the same skills) are cut to the cheapest before the
+    solver sees them, which keeps the answer exact.
+    """
+    if not skill_levels:
+        return []
+    found = _candidates(db, role_skills or sorted(skill_levels), prefs)
+    covers: dict[int, set[int]] = {}
+    for skill_id, needed in skill_levels.items():
+        for course_id, level in found.teaches.get(skill_id, ()):
+            if level >= needed:
+                covers.setdefault(course_id, set()).add(skill_id)
+    taken: set[int] = set()
+    stack = list(covers)
+    while stack:  # the courses closing a skill and, transitively, what they require
+        course_id = stack.pop()
+        if course_id in taken or course_id not in found.cost:
+            continue
+        taken.add(course_id)
+        stack.extend(found.requires.get(course_id, ()))
+    required_by_others = {r for c in taken for r in found.requires.get(c, ())}
+    cheapest: dict[frozenset[int], tuple[float, int]] = {}
+    options = []
+    for cid in taken:
+        c = found.cost[cid]
+        closes = frozenset(covers.get(cid, ()))
+        if cid in found.requires or cid in required_by_others:
+            options.append(paths.Option(cid, c, closes, found.requires.get(cid, ())))
+        elif closes and (closes not in cheapest or (c, cid) < cheapest[closes]):
+            cheapest[closes] = (c, cid)
+    options += [paths.Option(cid, c, closes) for closes, (c, cid) in cheapest.items()]
+    return options
+
+
+def path_for(
+    *,
+    db: Session,
+    actor: Principal,
+    person_id: int,
+    role: str,
+    version: int | None = None,
+    prefs: PathPreferences | None = None,
+) -> PathRead:
+    """The gap, and the cheapest set of courses closing it within the preferences, each with why it was picked."""
+    prefs = prefs or PathPreferences()
+    gap, _, reqs = gap_for(db=db, actor=actor, person_id=person_id, role=role, version=version)
+    labels = {r.skill_id: label for r, _, label in reqs}
+    needed = {
+        r.skill_id: r.level for (r, _, _), g in zip(reqs, gap.skills, strict=True) if g.status != "have"
+    }
+    options = path_options(db, needed, prefs, [r.skill_id for r, _, _ in reqs])
+    result = paths.optimal_path(needed, options)
+    by_id = {
+        c.id: c
+        for c in db.scalars(
+            select(Course).where(Course.id.in_(result.courses)).options(selectinload(Course.provider))
+        )
+    }
+    chosen = {o.course_id: o for o in options if o.course_id in by_id}
+    picked = []
+    for cid in result.courses:
+        c = by_id[cid]
+        closes = sorted(labels[s] for s in chosen[cid].covers)
+        needed_by = sorted(by_id[o].code for o in result.courses if cid in chosen[o].requires)
+        why = []
+        if closes:
+            why.append("teaches " + ", ".join(closes))
+        if needed_by:
+            why.append("required before " + ", ".join(needed_by))
+        picked.append(PathCourseRead(id=c.id, code=c.code, title=c.title, provider=c.provider.slug,
+                                     price_eur=c.price_eur, hours=c.hours, cost=round(_cost(c, prefs), 2),
+                                     why="; ".join(why) or "a prerequisite"))  # fmt: skip
+    return PathRead(
+        gap=gap, cost_basis=prefs.cost, courses=picked, total_cost=round(result.cost, 2),
+        total_price_eur=round(sum(p.price_eur for p in picked), 2), total_hours=round(sum(p.hours for p in picked), 2),
+        uncovered=sorted(labels[s] for s in result.uncovered), method=result.method,
+        optimality_gap=None if math.isnan(result.optimality_gap) else result.optimality_gap,
+        greedy_cost=round(result.greedy_cost, 2),
+    )  # fmt: skip

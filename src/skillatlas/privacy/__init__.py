@@ -1,0 +1,1 @@
+"""Personal data (GDPR): consents, a person's data export, and erasure."""

@@ -1,0 +1,78 @@
+"""The expert pages: profile editor, posting a request, the shortlist, proposing, accepting, feedback."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import create_user, login
+from tests.experts.conftest import BATTERY_DESIGN, BMS
+
+
+def form(client: TestClient, url: str, data: dict[str, str | list[str]]):
+    token = client.headers["X-CSRF-Token"]
+    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def test_the_whole_journey_through_the_pages(client: TestClient, sessions, esco: None, orgs: dict) -> None:
+    _, ana = create_user(sessions, "ana@example.org", {"role": "worker"})
+    login(client, "ana@example.org")
+    assert 'href="/experts"' in client.get("/experts").text
+    profile = {"headline": "Battery pack engineer", "bio": "Battery packs and BMS for EVs.",
+               "languages": "en:C1, de:native", "countries": "DE", "work_mode": "either",
+               "availability": "2026-07-01..2026-12-31:5", "day_rate_eur": "850", "sectors": ["batteries"],
+               "skills": f"{BATTERY_DESIGN}|expert\n{BMS}|practitioner"}  # fmt: skip
+    refused = form(client, "/experts/profile", profile)  # no consent ticked
+    assert (
+        refused.status_code == 422 and "consent" in refused.text and "Battery pack engineer" in refused.text
+    )
+    assert form(client, "/experts/profile", {**profile, "consent": "on"}).status_code == 303
+    page = client.get("/experts/profile").text
+    assert "Listed since" in page and "battery design: expert (claimed)" in page
+
+    create_user(sessions, "boss@example.org", {"role": "organisation_manager", "organisation": "acea"})
+    login(client, "boss@example.org")
+    assert client.get("/experts/requests/new").status_code == 200
+    bad = form(client, "/experts/requests", {"organisation": "acea", "title": "Pack review",
+                                             "skills": f"{BMS}|guru"})  # fmt: skip
+    assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    posted = form(client, "/experts/requests", {"organisation": "acea", "title": "Pack review",
+                                                "description": "Review a battery pack design.",
+                                                "skills": f"{BATTERY_DESIGN}|practitioner", "languages": "en",
+                                                "work_mode": "remote"})  # fmt: skip
+    assert posted.status_code == 303
+    request_url = posted.headers["location"]
+    page = client.get(request_url).text
+    assert f"Expert #{ana}" in page and "covers battery design at expert level (claimed)" in page
+    assert "ana@example.org" not in page
+    assert form(client, f"{request_url}/proposals", {"expert_id": str(ana)}).status_code == 303
+    assert "shared once accepted" in client.get(request_url).text
+
+    login(client, "ana@example.org")
+    mine = client.get("/experts/proposals").text
+    proposal_id = re.search(r"/experts/proposals/(\d+)/status", mine).group(1)
+    assert form(client, f"/experts/proposals/{proposal_id}/status", {"status": "accepted"}).status_code == 303
+
+    login(client, "boss@example.org")
+    assert "ana@example.org" in client.get(request_url).text
+    step = f"/experts/proposals/{proposal_id}/status"
+    assert form(client, step, {"status": "deployed", "back": "request"}).headers["location"] == request_url
+    assert (
+        form(
+            client, step, {"status": "completed", "rating": "4", "comment": "Good", "back": "request"}
+        ).status_code
+        == 303
+    )
+    assert "rated 4/5" in client.get(request_url).text
+    assert client.get("/experts/office").status_code == 403
+
+
+def test_the_office_sees_every_request_and_the_needs_report(
+    office_client: TestClient, esco: None, orgs: dict
+) -> None:
+    response = form(office_client, "/experts/requests", {"organisation": "educam", "title": "BMS tuning",
+                                                         "skills": f"{BMS}|expert", "country": "BE"})  # fmt: skip
+    assert response.status_code == 303
+    page = office_client.get("/experts/office").text
+    assert "BMS tuning" in page and "battery management systems" in page
