@@ -194,3 +194,38 @@ def test_cli_import_is_all_or_nothing(tmp_path: Path, cli_env: dict[str, str], s
     good.write_bytes(csv_bytes(ADS))
     ok = CliRunner().invoke(app, ["intelligence", "import-job-ads", str(good)])
     assert ok.exit_code == 0 and "imported 6 of 6" in ok.output
+
+
+def test_demand_sits_beside_supply(office_client: TestClient, esco: None, sessions, demo: None) -> None:
+    from skillatlas.alliance.models import Organisation
+    from skillatlas.experts.models import ExpertProfile
+    from skillatlas.learning.models import Course, CourseMode, CourseSkill
+    from skillatlas.people.models import PersonSkill, SkillLevel
+    from skillatlas.taxonomy.models import Skill
+
+    with unit_of_work(sessions) as db:
+        bms = db.query(Skill).filter_by(preferred_label="battery management systems").one()
+        educam = db.query(Organisation).filter_by(slug="educam").one()
+        course = Course(
+            code="BMS-1", provider_id=educam.id, title="BMS basics", language="en", mode=CourseMode.ONLINE
+        )
+        db.add(course)
+        db.flush()
+        db.add(
+            CourseSkill(course_id=course.id, skill_id=bms.id, level=SkillLevel.PRACTITIONER, confirmed=True)
+        )
+        bms_id = bms.id
+    upload(office_client, csv_bytes(ADS))
+    demand = office_client.get(
+        "/api/intelligence/demand", params={"start": "2026-01-01", "end": "2026-05-31"}
+    ).json()
+    assert set(demand["supply_sources"]) == {"listed experts", "catalogue courses"}
+    rows = {row["label"]: row["supply"] for row in demand["top"]}
+    with sessions() as db:
+        experts_with_bms = sum(
+            1
+            for profile in db.query(ExpertProfile).filter_by(listed=True)
+            if db.get(PersonSkill, (profile.person_id, bms_id)) is not None
+        )
+    assert rows["battery management systems"] == {"catalogue courses": 1, "listed experts": experts_with_bms}
+    assert rows["battery design"]["catalogue courses"] == 0  # demanded, and nobody teaches it: a gap

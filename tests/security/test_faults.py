@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP client the dev extras pin (pydantic's httpx successor)
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select

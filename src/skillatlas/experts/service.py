@@ -795,3 +795,16 @@ def import_experts(
 def _parse_skills_only(raw: dict[str, str]) -> list[dict[str, str]]:
     cell = next((v or "" for k, v in raw.items() if k and k.strip().lower() == "skills"), "")
     return [{"uri": (item.split("|")[0]).strip()} for item in split_cell(cell)]
+
+
+def listed_experts_per_skill(db: Session, skill_ids: list[int]) -> dict[int, int]:
+    """How many listed (consenting) experts have each skill: the supply side of the skills-gap map."""
+    from skillatlas.people.models import PersonSkill
+
+    rows = db.execute(
+        select(PersonSkill.skill_id, func.count())
+        .join(ExpertProfile, ExpertProfile.person_id == PersonSkill.person_id)
+        .where(ExpertProfile.listed.is_(True), PersonSkill.skill_id.in_(skill_ids))
+        .group_by(PersonSkill.skill_id)
+    ).all()
+    return {skill_id: n for skill_id, n in rows}

@@ -50,7 +50,8 @@ class SkillDemand(BaseModel):
     label: str
     ads: int
     share: float
-    supply: int | None = None
+    # Per source of supply ("listed experts", "catalogue courses"): how many have or teach the skill.
+    supply: dict[str, int] = Field(default_factory=dict)
 
 
 class RisingSkill(BaseModel):

@@ -238,7 +238,7 @@ def demand_report(
     supply = _supply(db, top_ids)
     top = [
         SkillDemand(skill_id=i, uri=u, label=label, ads=n, share=round(n / total, 4) if total else 0.0,
-                    supply=supply.get(i) if SUPPLY_SOURCES else None)
+                    supply={name: counts.get(i, 0) for name, counts in supply.items()})
         for i, u, label, n in rows
     ]  # fmt: skip
     months = _months(start, end)
@@ -274,12 +274,8 @@ def demand_report(
     )
 
 
-def _supply(db: Session, skill_ids: list[int]) -> dict[int, int]:
-    total: dict[int, int] = {}
-    for counter in SUPPLY_SOURCES.values():
-        for skill_id, n in counter(db, skill_ids).items():
-            total[skill_id] = total.get(skill_id, 0) + n
-    return total
+def _supply(db: Session, skill_ids: list[int]) -> dict[str, dict[int, int]]:
+    return {name: counter(db, skill_ids) for name, counter in sorted(SUPPLY_SOURCES.items())}
 
 
 def _shares(db: Session, filters: list[Any]) -> tuple[int, dict[int, tuple[str, str, int]]]:
@@ -330,3 +326,7 @@ def rising_skills(
         )  # fmt: skip
     changes.sort(key=lambda r: (-r.change, r.label))
     return [r for r in changes if r.change > 0][:limit]
+
+
+# The sources of supply register themselves on import (they live in the experts and learning domains).
+from skillatlas.intelligence import supply as _supply_sources  # noqa: E402, F401

@@ -632,3 +632,13 @@ def path_for(
         optimality_gap=None if math.isnan(result.optimality_gap) else result.optimality_gap,
         greedy_cost=round(result.greedy_cost, 2),
     )  # fmt: skip
+
+
+def courses_per_skill(db: Session, skill_ids: list[int]) -> dict[int, int]:
+    """How many catalogue courses teach each skill (confirmed by their provider): supply for the gap map."""
+    rows = db.execute(
+        select(CourseSkill.skill_id, func.count())
+        .where(CourseSkill.confirmed.is_(True), CourseSkill.skill_id.in_(skill_ids))
+        .group_by(CourseSkill.skill_id)
+    ).all()
+    return {skill_id: n for skill_id, n in rows}
