@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.auth.matrix_support import EVERYONE, STAFF, Case, World, fixed, public
+from tests.auth.matrix_support import EVERYONE, STAFF, USERS, Case, World, fixed, public
 from tests.taxonomy.matrix import ensure_esco
 
 
@@ -32,4 +32,10 @@ ENTRIES: dict[tuple[str, str], Case] = {
         EVERYONE, fixed("/intelligence/extract"), form=lambda role, w: {"text": "battery design"}
     ),
     ("GET", "/intelligence/demand"): public("/intelligence/demand"),
+    # Everyone with an account adds skills to their own profile; a visitor is sent to log in.
+    ("POST", "/intelligence/extract/accept"): Case(
+        USERS,
+        fixed("/intelligence/extract/accept"),
+        form=lambda role, w: {"skill": w.extra["skill_uri"], "level": "awareness"},
+    ),
 }

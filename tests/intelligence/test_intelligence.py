@@ -229,3 +229,31 @@ def test_demand_sits_beside_supply(office_client: TestClient, esco: None, sessio
         )
     assert rows["battery management systems"] == {"catalogue courses": 1, "listed experts": experts_with_bms}
     assert rows["battery design"]["catalogue courses"] == 0  # demanded, and nobody teaches it: a gap
+
+
+def test_job_ads_are_filed_under_occupations(office_client: TestClient, esco: None) -> None:
+    upload(office_client, csv_bytes(ADS))
+    security = office_client.get("/api/taxonomy/occupations", params={"q": "ICT security"}).json()[0]
+    params = {"start": "2026-01-01", "end": "2026-05-31", "occupation_id": security["id"]}
+    filed = office_client.get("/api/intelligence/demand", params=params).json()
+    assert (
+        filed["total_ads"] == 1
+    )  # "Security admin"; battery ads share no words with the fixture's occupations
+    assert filed["top"][0]["label"] in {"ICT network security risks", "manage IT security compliances"}
+
+
+def test_accept_found_skills_into_my_profile(client: TestClient, sessions, esco: None) -> None:
+    _, person_id = create_user(sessions, "ana@example.org", {"role": "worker"})
+    login(client, "ana@example.org")
+    found = client.post(
+        "/api/intelligence/extract", json={"text": "You will own the battery management systems."}
+    ).json()
+    bms = next(s["uri"] for s in found if s["label"] == "battery management systems")
+    page = client.post("/intelligence/extract/accept", data={"skill": [bms], "level": "expert"})
+    assert page.status_code == 200 and "1 skill(s) added to your profile" in page.text
+    mine = client.get(f"/api/people/{person_id}/skills").json()
+    assert [(s["label"], s["level"], s["source"]) for s in mine] == [
+        ("battery management systems", "expert", "claimed")
+    ]
+    nothing = client.post("/intelligence/extract/accept", data={"level": "expert"})
+    assert nothing.status_code == 422 and "check at least one skill" in nothing.text

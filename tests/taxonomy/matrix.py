@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from skillatlas.auth.permissions import SYSTEM
 from skillatlas.db import unit_of_work
 from skillatlas.taxonomy import service
 from skillatlas.taxonomy.models import Occupation, Skill
-from tests.auth.matrix_support import EVERYONE, Case, World, public
+from skillatlas.taxonomy.schemas import AllianceSkillCreate
+from tests.auth.matrix_support import EVERYONE, OFFICE, Case, World, fixed, public
 
 FIXTURE = Path(__file__).parent / "esco_fixture"
 
@@ -29,6 +31,11 @@ def ensure_esco(world: World, sessions: sessionmaker[Session]) -> None:
 
 def arrange(world: World, sessions: sessionmaker[Session]) -> None:
     ensure_esco(world, sessions)
+    with unit_of_work(sessions) as db:
+        proposed = service.propose_skill(
+            db=db, actor=SYSTEM, data=AllianceSkillCreate(preferred_label="innovation agent facilitation")
+        )
+        world.extra["alliance_skill_id"] = proposed.id
 
 
 def _with(key: str, template: str) -> Any:
@@ -50,4 +57,15 @@ ENTRIES: dict[tuple[str, str], Case] = {
     ("GET", "/skills/{skill_id}"): Case(EVERYONE, _with("skill_id", "/skills/{}")),
     ("GET", "/occupations"): public("/occupations"),
     ("GET", "/occupations/{occupation_id}"): Case(EVERYONE, _with("occupation_id", "/occupations/{}")),
+    # The alliance's own skills: leads propose (each a new label), the office reviews.
+    ("POST", "/api/taxonomy/skills"): Case(
+        frozenset({"office", "group_lead", "committee_lead"}),
+        fixed("/api/taxonomy/skills"),
+        json=lambda role, w: {"preferred_label": f"alliance skill proposed by {role}"},
+    ),
+    ("POST", "/api/taxonomy/skills/{skill_id}/review"): Case(
+        OFFICE,
+        _with("alliance_skill_id", "/api/taxonomy/skills/{}/review"),
+        json=lambda role, w: {"state": "in_review"},
+    ),
 }

@@ -58,3 +58,33 @@ def test_pages(client: TestClient, esco: None) -> None:
 
 def test_empty_taxonomy_says_how_to_load_it(client: TestClient) -> None:
     assert "skillatlas taxonomy load-bundled" in client.get("/skills").text
+
+
+def test_the_alliance_proposes_and_approves_its_own_skill(office_client: TestClient, esco: None) -> None:
+    groups = office_client.get("/api/taxonomy/skills", params={"q": "battery design"}).json()
+    broader = office_client.get(f"/api/taxonomy/skills/{groups[0]['id']}").json()["broader"]
+    body = {"preferred_label": "hydrogen tank safety briefing", "description": "Brief teams on H2 tank safety.",
+            "broader_uri": broader[0]["uri"] if broader else None}  # fmt: skip
+    proposed = office_client.post("/api/taxonomy/skills", json=body)
+    assert proposed.status_code == 201, proposed.json()
+    skill = proposed.json()
+    assert skill["uri"].startswith("urn:skillatlas:skill:") and skill["review_state"] == "proposed"
+    again = office_client.post(
+        "/api/taxonomy/skills", json={"preferred_label": "Hydrogen tank safety briefing"}
+    )
+    assert again.status_code == 409
+    approved = office_client.post(f"/api/taxonomy/skills/{skill['id']}/review", json={"state": "approved"})
+    assert approved.json()["review_state"] == "approved"
+    esco_skill = office_client.post(
+        f"/api/taxonomy/skills/{groups[0]['id']}/review", json={"state": "approved"}
+    )
+    assert esco_skill.status_code == 422  # ESCO's own skills come from ESCO
+    assert office_client.get("/api/taxonomy").json()["alliance_skills"] == 1
+
+
+def test_a_worker_cannot_add_skills_to_the_taxonomy(client: TestClient, sessions, esco: None) -> None:
+    from tests.conftest import create_user, login
+
+    create_user(sessions, "ana@example.org", {"role": "worker"})
+    login(client, "ana@example.org")
+    assert client.post("/api/taxonomy/skills", json={"preferred_label": "my own skill"}).status_code == 403

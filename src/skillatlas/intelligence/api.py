@@ -59,15 +59,16 @@ async def import_job_ads(
     authorize(actor, "intelligence.job_ads.import")  # before reading the file or building the extractor
     content = await file.read()
     rows = service.read_rows(content, file.filename or "upload.csv")
-    extractor = None if dry_run else engine(request).skill_extractor(db)
+    indexes = engine(request)
     return service.import_job_ads(
         db=db,
         actor=actor,
         rows=rows,
-        extractor=extractor,
+        extractor=None if dry_run else indexes.skill_extractor(db),
         today=today,
         source=file.filename or "",
         dry_run=dry_run,
+        classify=lambda title: indexes.classify_job_title(db, title),
     )
 
 

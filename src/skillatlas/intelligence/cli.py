@@ -144,9 +144,8 @@ def import_job_ads(
     rows = service.read_rows(file.read_bytes(), file.name)
     settings = get_settings()
     with unit_of_work(open_database()) as db:
-        extractor = (
-            None if dry_run else engine_for(settings.data_dir, settings.embedding_backend).skill_extractor(db)
-        )
+        indexes = engine_for(settings.data_dir, settings.embedding_backend)
+        extractor = None if dry_run else indexes.skill_extractor(db)
         with Progress(
             TextColumn("job ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
         ) as bar:
@@ -154,6 +153,7 @@ def import_job_ads(
             report = service.import_job_ads(
                 db=db, actor=SYSTEM, rows=rows, extractor=extractor, today=dt.date.today(), source=file.name, top=top,
                 dry_run=dry_run, progress=lambda n: bar.advance(task, n),
+                classify=lambda title: indexes.classify_job_title(db, title),
             )  # fmt: skip
     for problem in report.problems[:50]:
         console.print(f"[red]{problem}[/red]", highlight=False)

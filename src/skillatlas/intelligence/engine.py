@@ -59,8 +59,34 @@ class IntelligenceEngine:
                 self._extractor = (version, extractor)
             return self._extractor[1]
 
+    def classify_job_title(self, db: Session, title: str) -> int | None:
+        """The occupation a job ad is filed under: the best match, if the title shares words with it."""
+        self._occupation_index(db)
+        assert self._occupations is not None
+        _, index, by_uri = self._occupations
+        hits = index.search(title, 1)
+        # A match on meaning alone is too loose to file an ad under; some words must be shared.
+        if not hits or hits[0].lexical_score <= 0:
+            return None
+        return by_uri[hits[0].id][0]
+
     def match_job_title(self, db: Session, title: str, k: int = 5) -> list[OccupationMatch]:
         """The ESCO occupations closest to a free job title ("HV battery repair tech")."""
+        self._occupation_index(db)
+        assert self._occupations is not None
+        _, index, by_uri = self._occupations
+        return [
+            OccupationMatch(
+                occupation_id=by_uri[hit.id][0],
+                uri=hit.id,
+                label=by_uri[hit.id][2],
+                score=round(hit.score, 4),
+            )
+            for hit in index.search(title, k)
+        ]
+
+    def _occupation_index(self, db: Session) -> None:
+        """Builds the index over the occupations, again whenever occupations were added or removed."""
         version = _version(db, Occupation)
         with self._lock:
             if self._occupations is None or self._occupations[0] != version:
@@ -81,16 +107,6 @@ class IntelligenceEngine:
                 )
                 self.cache.save()
                 self._occupations = (version, index, {uri: (i, uri, label) for i, uri, label, _, _ in rows})
-            _, index, by_uri = self._occupations
-        return [
-            OccupationMatch(
-                occupation_id=by_uri[hit.id][0],
-                uri=hit.id,
-                label=by_uri[hit.id][2],
-                score=round(hit.score, 4),
-            )
-            for hit in index.search(title, k)
-        ]
 
 
 _engines: dict[tuple[str, str], IntelligenceEngine] = {}

@@ -9,11 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
-from skillatlas.errors import InvalidInput, SkillAtlasError
+from skillatlas.errors import InvalidInput, NotAuthenticated, SkillAtlasError
 from skillatlas.geo import EU_COUNTRIES
 from skillatlas.intelligence import service
 from skillatlas.intelligence.api import engine
-from skillatlas.web.deps import DB, Today
+from skillatlas.people import service as people_service
+from skillatlas.people.schemas import PersonSkillIn
+from skillatlas.validation import parse_input
+from skillatlas.web.deps import DB, Actor, Today
 from skillatlas.web.forms import form_again, form_values
 from skillatlas.web.templating import templates
 
@@ -56,6 +59,29 @@ async def extract(request: Request, db: DB) -> HTMLResponse:
         request,
         "intelligence/extract.html",
         {"values": values, "skills": found, "highlighted": highlight(text, [s.evidence for s in found[:10]])},
+    )
+
+
+@router.post("/intelligence/extract/accept", response_class=HTMLResponse)
+async def accept(request: Request, db: DB, actor: Actor) -> HTMLResponse:
+    """Adds the skills the user checked to their own profile, as claims at the level they chose."""
+    form = await request.form()
+    uris = [u for u in form.getlist("skill") if isinstance(u, str) and u]
+    level = str(form.get("level") or "practitioner")
+    try:
+        if actor.person_id is None:
+            raise NotAuthenticated("log in to add skills to your profile")
+        if not uris:
+            raise InvalidInput("skill: check at least one skill", field="skill")
+        claims = [
+            parse_input(PersonSkillIn, {"uri": uri, "level": level, "evidence": "found in a text I pasted"})
+            for uri in uris[:100]
+        ]
+        saved = people_service.set_skills(db=db, actor=actor, person_id=actor.person_id, skills=claims)
+    except SkillAtlasError as exc:
+        return form_again(request, db, "intelligence/extract.html", exc, {"values": {}})
+    return templates.TemplateResponse(
+        request, "intelligence/extract.html", {"values": {}, "accepted": len(claims), "profile": saved}
     )
 
 

@@ -143,6 +143,7 @@ def import_job_ads(
     relative: float = 0.6,
     dry_run: bool = False,
     progress: Progress | None = None,
+    classify: Callable[[str], int | None] | None = None,
 ) -> ImportReport:
     """Imports job ads with the skills they ask for; any bad row refuses the whole file."""
     authorize(actor, "intelligence.job_ads.import")
@@ -174,7 +175,7 @@ def import_job_ads(
     for key, ad in fresh:
         job_ad = JobAd(
             fingerprint=key, external_id=ad.id, posted_on=ad.date, country=ad.country, title=ad.title, text=ad.text,
-            source=source,
+            source=source, occupation_id=classify(ad.title) if classify else None,
         )  # fmt: skip
         db.add(job_ad)
         db.flush()

@@ -9,13 +9,15 @@ from fastapi import APIRouter, Query
 from skillatlas.taxonomy import service
 from skillatlas.taxonomy.models import SkillType
 from skillatlas.taxonomy.schemas import (
+    AllianceSkillCreate,
     OccupationRead,
     OccupationSummary,
     SkillRead,
+    SkillReview,
     SkillSummary,
     TaxonomyCounts,
 )
-from skillatlas.web.deps import DB
+from skillatlas.web.deps import DB, Actor
 
 router = APIRouter(prefix="/api/taxonomy", tags=["taxonomy"])
 
@@ -55,6 +57,19 @@ def skill_by_uri(db: DB, uri: Annotated[str, Query(max_length=200)]) -> SkillRea
 def get_skill(db: DB, skill_id: int) -> SkillRead:
     """One skill with its hierarchy and the occupations that need it."""
     return service.skill_read(db=db, skill=service.get_skill(db=db, skill_id=skill_id))
+
+
+@router.post("/skills", response_model=SkillRead, status_code=201)
+def propose_skill(db: DB, actor: Actor, data: AllianceSkillCreate) -> SkillRead:
+    """Proposes a skill the alliance needs that ESCO lacks; it gets its own URI and awaits review."""
+    return service.skill_read(db=db, skill=service.propose_skill(db=db, actor=actor, data=data))
+
+
+@router.post("/skills/{skill_id}/review", response_model=SkillRead)
+def review_skill(db: DB, actor: Actor, skill_id: int, data: SkillReview) -> SkillRead:
+    """Moves an alliance skill to in review, approved (then used by search and extraction) or rejected."""
+    skill = service.review_skill(db=db, actor=actor, skill_id=skill_id, state=data.state)
+    return service.skill_read(db=db, skill=skill)
 
 
 @router.get("/occupations", response_model=list[OccupationSummary])

@@ -82,3 +82,9 @@ class TaxonomyCounts(BaseModel):
 
 
 SkillRead.model_rebuild()
+
+
+class SkillReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: ReviewState

@@ -8,8 +8,13 @@ from pathlib import Path
 from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from skillatlas.auth import audit
+from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.errors import AlreadyExists, InvalidInput, NotFound
-from skillatlas.taxonomy import esco_csv
+from skillatlas.taxonomy import (
+    esco_csv,
+    policy,  # noqa: F401  (registers the rules)
+)
 from skillatlas.taxonomy.models import (
     BroaderRelation,
     IscoGroup,
@@ -213,8 +218,9 @@ def occupation_read(*, db: Session, occupation: Occupation) -> OccupationRead:
     )
 
 
-def propose_skill(*, db: Session, data: AllianceSkillCreate) -> Skill:
+def propose_skill(*, db: Session, actor: Principal, data: AllianceSkillCreate) -> Skill:
     """Adds an alliance-specific skill, under review, with its own URI."""
+    authorize(actor, "taxonomy.skill.propose")
     if db.scalar(select(Skill.id).where(func.lower(Skill.preferred_label) == data.preferred_label.lower())):
         raise AlreadyExists(
             f"a skill labelled {data.preferred_label!r} exists already", field="preferred_label"
@@ -232,16 +238,18 @@ def propose_skill(*, db: Session, data: AllianceSkillCreate) -> Skill:
     db.add(skill)
     db.flush()
     if data.broader_uri:
-        get_skill(db=db, uri=data.broader_uri) if not data.broader_uri.startswith(
-            "http://data.europa.eu/esco/isced"
-        ) else None
+        known_group = db.scalar(select(SkillGroup.id).where(SkillGroup.uri == data.broader_uri)) is not None
+        if not known_group:
+            get_skill(db=db, uri=data.broader_uri)  # NotFound when it is neither a group nor a skill
         db.add(BroaderRelation(narrower_uri=skill.uri, broader_uri=data.broader_uri))
         db.flush()
+    audit.record(db=db, actor=actor, action="taxonomy.skill.propose", object_type="skill", object_id=skill.id)
     return skill
 
 
-def review_skill(*, db: Session, skill_id: int, state: ReviewState) -> Skill:
+def review_skill(*, db: Session, actor: Principal, skill_id: int, state: ReviewState) -> Skill:
     """Moves an alliance-specific skill through its review; ESCO's own skills are not reviewed here."""
+    authorize(actor, "taxonomy.skill.review")
     skill = get_skill(db=db, skill_id=skill_id)
     if skill.origin != SkillOrigin.ALLIANCE:
         raise InvalidInput(
@@ -249,6 +257,8 @@ def review_skill(*, db: Session, skill_id: int, state: ReviewState) -> Skill:
         )
     skill.review_state = state
     db.flush()
+    audit.record(db=db, actor=actor, action="taxonomy.skill.review", object_type="skill", object_id=skill.id,
+                 details={"state": state.value})  # fmt: skip
     return skill
 
 
