@@ -108,6 +108,7 @@ ENTRIES: dict[tuple[str, str], Case] = {
         SELF_AND_OFFICE, _url("/api/experts/people/{person}/proposals")
     ),
     ("GET", "/api/experts/report/needs"): Case(OFFICE, fixed("/api/experts/report/needs")),
+    ("GET", "/api/experts/export"): Case(OFFICE, fixed("/api/experts/export?format=csv")),
     # --- pages
     ("GET", "/experts"): Case(EVERYONE, fixed("/experts")),
     ("GET", "/experts/profile"): Case(USERS, fixed("/experts/profile")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -18,11 +19,14 @@ from tests.experts.conftest import BATTERY_DESIGN, BMS, SECURITY, SOFTWARE_DESIG
 
 runner = CliRunner()
 
+# The CLI checks availability against the real date, so the window starts a month from whenever the suite runs.
+_START = dt.date.today() + dt.timedelta(days=30)
+AVAILABILITY = f"{_START}..{_START + dt.timedelta(days=364)}:5"
 ROWS = [
     {"external_id": "X-1", "full_name": "Ana Pack", "email": "ana@example.org", "country": "DE",
      "headline": "Battery pack engineer", "bio": "Lithium-ion battery packs and battery management systems.",
      "languages": "en:C1; de:native", "countries": "DE; AT", "work_mode": "either",
-     "availability": "2026-07-01..2027-06-30:5", "day_rate_eur": "800", "sectors": "batteries",
+     "availability": AVAILABILITY, "day_rate_eur": "800", "sectors": "batteries",
      "skills": f"{BATTERY_DESIGN}|expert|credentialed; {BMS}|practitioner", "consent": "yes"},
     {"external_id": "X-2", "full_name": "Bo Code", "headline": "Software architect",
      "bio": "Designs embedded software for vehicle controllers.", "languages": "en:B2", "countries": "FR",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import csrf_token, login
+from tests.conftest import create_user, csrf_token, login
 from tests.learning.conftest import BMS, PROVIDER, ROLE, Catalogue
 
 
@@ -58,8 +58,25 @@ def test_plan_page_and_workforce(
     agreed = client.post(
         f"/plans/{plan['id']}/agree", data={"csrf_token": csrf_token(client)}, follow_redirects=True
     )
-    assert "not yet agreed" in agreed.text and "Worker: agreed" in agreed.text
+    assert "not yet agreed" in agreed.text and "Worker: agreed by Learner on " in agreed.text
+    assert "Agree to this plan" not in agreed.text and "Agreed by both" not in agreed.text  # agreed once
     assert client.get(f"/organisations/{PROVIDER}/workforce", params={"role": ROLE}).status_code == 403
+    create_user(sessions, "boss@test.example", {"role": "organisation_manager", "organisation": PROVIDER},
+                organisation=PROVIDER)  # fmt: skip
+    boss = login(TestClient(client.app, raise_server_exceptions=False), "boss@test.example")
+    assert "Agree to this plan as the employer" in boss.get(f"/plans/{plan['id']}").text
+    both = boss.post(
+        f"/plans/{plan['id']}/agree", data={"csrf_token": csrf_token(boss)}, follow_redirects=True
+    )
+    assert "Agreed by both" in both.text and f"Employer ({PROVIDER}): agreed by Boss on " in both.text
+    assert "Agree to this plan" not in both.text
+
+
+def test_a_published_role_links_to_my_gap_and_path(client: TestClient, catalogue: Catalogue) -> None:
+    link = f'href="/my/path?role={ROLE}"'
+    assert link not in client.get(f"/roles/{ROLE}").text  # a visitor has no gap
+    login(client, catalogue.worker_email)
+    assert link in client.get(f"/roles/{ROLE}").text
 
 
 def test_from_my_path_to_a_proposed_plan(client: TestClient, catalogue: Catalogue) -> None:

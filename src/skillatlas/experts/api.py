@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from skillatlas.experts import service
+from skillatlas.experts import files, service
 from skillatlas.experts.schemas import (
     ExpertiseRequestIn,
     ExpertiseRequestRead,
@@ -143,3 +143,14 @@ def needs(
 ) -> list[NeededField]:
     """The most needed fields of expertise: often requested, little covered, by country and month."""
     return service.needs_report(db=db, actor=actor, country=country)
+
+
+@router.get("/export", response_class=Response)
+def export(db: DB, actor: Actor, format: Literal["csv", "xlsx"] = "csv") -> Response:
+    """Every expert in the import template's columns (consent included), to edit and import again: the office."""
+    rows = service.export_rows(db=db, actor=actor)
+    return Response(
+        files.export(rows, service.IMPORT_COLUMNS, format),
+        media_type=files.MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="experts.{format}"'},
+    )

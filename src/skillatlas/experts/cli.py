@@ -1,4 +1,4 @@
-"""`skillatlas experts`: import experts from a template, match requests in bulk, the needs report.
+"""`skillatlas experts`: import and export experts (the template), match requests in bulk, the needs report.
 
 The commands act as SYSTEM, as every CLI command does; changes are still in the audit log.
 """
@@ -95,6 +95,20 @@ def _read_requests(path: Path) -> list[_Request]:
             raise InvalidInput(f"line {number}: give skills or a text", field="jsonl")
         found.append(request)
     return found
+
+
+@app.command("export")
+@friendly_errors
+def export(
+    out: Path = typer.Option(..., "--out", help="The file to write."),
+    fmt: str = typer.Option("csv", "--format", help="csv (UTF-8) or xlsx."),
+) -> None:
+    """Export every expert in the import template's columns (consent included), ready to import again."""
+    fmt = fmt.lower()
+    with unit_of_work(open_database()) as db:
+        rows = service.export_rows(db=db, actor=SYSTEM)
+    out.write_bytes(files.export(rows, service.IMPORT_COLUMNS, fmt))
+    console.print(f"exported {len(rows)} expert(s): {out}")
 
 
 @app.command("match")

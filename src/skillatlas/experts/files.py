@@ -1,4 +1,4 @@
-"""Reading the expert import template: CSV (UTF-8) or XLSX (needs openpyxl), one dict per row."""
+"""The expert import template: reading it (CSV in UTF-8, or XLSX with openpyxl) and writing it (the export)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,46 @@ def _xlsx(path: Path) -> list[dict[str, str]]:
                       for h, v in zip(header, values, strict=False) if h})  # fmt: skip
     book.close()
     return found
+
+
+def write_csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
+    """The rows as UTF-8 CSV with a header row (with a byte-order mark, so spreadsheets read it as UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
+    """The rows as an XLSX workbook of one sheet, every cell as text (needs openpyxl)."""
+    try:
+        import openpyxl
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise InvalidInput(
+            "format: writing XLSX needs the openpyxl package; export CSV", field="format"
+        ) from exc
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "experts"
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([row.get(column, "") for column in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export(rows: list[dict[str, str]], columns: tuple[str, ...], fmt: str) -> bytes:
+    """The rows in the format ("csv" or "xlsx")."""
+    if fmt == "xlsx":
+        return write_xlsx(rows, columns)
+    if fmt == "csv":
+        return write_csv(rows, columns)
+    raise InvalidInput(f"format: {fmt!r} is not csv or xlsx", field="format")

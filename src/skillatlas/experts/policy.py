@@ -41,6 +41,7 @@ register_rules(
         ),
         "expert.register_self": Rule(_has_person, "write", "a logged-in user registers themselves"),
         "expert.import": Rule(_office, "write", "the alliance office imports experts"),
+        "expert.export": Rule(_office, "read", "the alliance office exports experts (the import template)"),
         "expert.request.create": Rule(_COMPANY, "write", "the office and the requesting company's managers"),
         "expert.request.read": Rule(_COMPANY, "read", "the office and the requesting company's managers"),
         "expert.request.list_all": Rule(_office, "read", "the alliance office sees every request"),

@@ -792,6 +792,48 @@ def import_experts(
     return report
 
 
+def export_rows(*, db: Session, actor: Principal) -> list[dict[str, str]]:
+    """Every expert profile as a row of the import template (listed or not; `consent` says which).
+
+    The cells use the import's own notation, so that an exported file can be imported again as it is.
+    """
+    from skillatlas.alliance.models import Organisation
+
+    authorize(actor, "expert.export")
+    profiles = db.execute(
+        select(ExpertProfile, Person, Organisation.slug)
+        .join(Person, Person.id == ExpertProfile.person_id)
+        .outerjoin(Organisation, Organisation.id == Person.employer_id)
+        .order_by(ExpertProfile.person_id)
+    ).all()
+    skills: dict[int, list[str]] = defaultdict(list)
+    for person_id, uri, level, source in db.execute(
+        select(PersonSkill.person_id, Skill.uri, PersonSkill.level, PersonSkill.source)
+        .join(Skill, Skill.id == PersonSkill.skill_id)
+        .join(ExpertProfile, ExpertProfile.person_id == PersonSkill.person_id)
+        .order_by(PersonSkill.person_id, Skill.uri)
+    ):
+        skills[person_id].append(f"{uri}|{level.value}|{source.value}")
+    rows = []
+    for profile, person, employer in profiles:
+        external_id = profile.external_id or (person.external_ref or "").removeprefix("expert:")
+        rows.append({
+            "external_id": external_id or f"person-{person.id}", "full_name": person.full_name,
+            "email": person.email or "", "country": person.country or "", "employer": employer or "",
+            "headline": profile.headline, "bio": profile.bio,
+            "languages": "; ".join(f"{lang['code']}:{lang['level']}" for lang in profile.languages),
+            "countries": "; ".join(profile.countries), "regions": "; ".join(profile.regions),
+            "work_mode": profile.work_mode.value,
+            "availability": "; ".join(f"{a['starts_on']}..{a['ends_on']}:{a['days_per_month']}"
+                                      for a in profile.availability),
+            "day_rate_eur": "" if profile.day_rate_eur is None else str(profile.day_rate_eur),
+            "sectors": "; ".join(profile.sectors), "skills": "; ".join(skills.get(person.id, [])),
+            "consent": "yes" if profile.listed else "no",
+        })  # fmt: skip
+    audit.record(db=db, actor=actor, action="expert.export", details={"rows": len(rows)})
+    return rows
+
+
 def _parse_skills_only(raw: dict[str, str]) -> list[dict[str, str]]:
     cell = next((v or "" for k, v in raw.items() if k and k.strip().lower() == "skills"), "")
     return [{"uri": (item.split("|")[0]).strip()} for item in split_cell(cell)]

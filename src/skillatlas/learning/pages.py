@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
 from skillatlas.alliance import service as alliance_service
+from skillatlas.auth.models import User
 from skillatlas.auth.permissions import allowed, authorize
 from skillatlas.errors import InvalidInput, NotAuthenticated, SkillAtlasError
 from skillatlas.learning import plans, service
@@ -143,9 +145,18 @@ def plan(request: Request, db: DB, actor: Actor, plan_id: int) -> HTMLResponse:
         "agree_employer": allowed(actor, "learning.plan.agree_employer", **facts),
         "write": allowed(actor, "learning.plan.write", **facts),
     }
-    return templates.TemplateResponse(
-        request, "learning/plan.html", {"plan": plans.plan_read(db=db, plan=found), "may": may}
+    agreed_by = {"worker": found.worker_agreed_by, "employer": found.employer_agreed_by}
+    names = dict(
+        db.execute(
+            select(User.id, User.full_name).where(User.id.in_([u for u in agreed_by.values() if u]))
+        ).all()
     )
+    return templates.TemplateResponse(
+        request,
+        "learning/plan.html",
+        {"plan": plans.plan_read(db=db, plan=found), "may": may,
+         "agreed_by": {side: names.get(user) for side, user in agreed_by.items()}},
+    )  # fmt: skip
 
 
 @router.post("/plans/{plan_id}/agree", response_model=None)
