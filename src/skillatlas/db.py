@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +50,18 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def string_enum(kind: type[enum.Enum], length: int = 40) -> Enum:
+    """An enum column stored as its value string with a CHECK constraint: the same on SQLite and PostgreSQL."""
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> dt.datetime:

@@ -9,19 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
-    # As everywhere: the value string with a CHECK constraint, the same on SQLite and PostgreSQL.
-    return Enum(
-        kind,
-        native_enum=False,
-        create_constraint=True,
-        length=40,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+    return string_enum(kind, length=40)
 
 
 class AwardedFor(enum.StrEnum):

@@ -9,17 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(
-        cls,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-    )
+def _enum(kind: type[enum.Enum]) -> Enum:
+    return string_enum(kind, length=20)
 
 
 class WorkMode(enum.StrEnum):

@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class OutcomeKind(enum.StrEnum):
@@ -42,16 +41,7 @@ class OutcomeEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[OutcomeKind] = mapped_column(
-        Enum(
-            OutcomeKind,
-            native_enum=False,
-            create_constraint=True,
-            length=30,
-            values_callable=lambda members: [m.value for m in members],
-            validate_strings=True,
-        )
-    )
+    kind: Mapped[OutcomeKind] = mapped_column(string_enum(OutcomeKind, length=30))
     occurred_on: Mapped[dt.date] = mapped_column(Date)
     # A pseudonym (a keyed hash of the person's id, or the member's own pseudonymous id): never a name.
     person_ref: Mapped[str | None] = mapped_column(String(64))

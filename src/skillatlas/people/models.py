@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class PersonKind(enum.StrEnum):
@@ -26,13 +26,7 @@ class Person(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     kind: Mapped[PersonKind] = mapped_column(
-        Enum(
-            PersonKind,
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda members: [m.value for m in members],
-        ),
+        string_enum(PersonKind, length=20),
         default=PersonKind.WORKER,
     )
     employer_id: Mapped[int | None] = mapped_column(
@@ -79,15 +73,10 @@ class PersonSkill(Base):
     skill_id: Mapped[int] = mapped_column(
         ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    level: Mapped[SkillLevel] = mapped_column(
-        Enum(SkillLevel, native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda members: [m.value for m in members])
-    )  # fmt: skip
+    level: Mapped[SkillLevel] = mapped_column(string_enum(SkillLevel, length=20))
     source: Mapped[SkillSource] = mapped_column(
-        Enum(SkillSource, native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda members: [m.value for m in members]),
-        default=SkillSource.CLAIMED,
-    )  # fmt: skip
+        string_enum(SkillSource, length=20), default=SkillSource.CLAIMED
+    )
     # Free-text evidence: a project, a publication, years of practice, a credential's id.
     evidence: Mapped[str] = mapped_column(String(500), default="")
     years: Mapped[int | None] = mapped_column()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class ConsentPurpose(enum.StrEnum):
@@ -28,10 +28,7 @@ class ConsentRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    purpose: Mapped[ConsentPurpose] = mapped_column(
-        Enum(ConsentPurpose, native_enum=False, create_constraint=True, length=40,
-             values_callable=lambda members: [m.value for m in members])
-    )  # fmt: skip
+    purpose: Mapped[ConsentPurpose] = mapped_column(string_enum(ConsentPurpose, length=40))
     given: Mapped[bool] = mapped_column()
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The user who recorded it: the person themselves, or the office (a consent given on paper). No foreign

@@ -8,19 +8,12 @@ import enum
 from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 from skillatlas.people.models import SkillLevel
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+    return string_enum(kind, length=20)
 
 
 class VersionState(enum.StrEnum):

@@ -8,18 +8,11 @@ import enum
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from skillatlas.db import Base, UTCDateTime, utcnow
+from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(
-        kind,
-        native_enum=False,
-        create_constraint=True,
-        length=30,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+    return string_enum(kind, length=30)
 
 
 class SkillType(enum.StrEnum):
