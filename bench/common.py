@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import platform
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,12 @@ def machine() -> dict[str, Any]:
 
 
 def report(
-    name: str, title: str, columns: list[str], rows: list[dict[str, Any]], extra: dict[str, Any] | None = None
+    name: str,
+    title: str,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
+    directory: Path = RESULTS,
 ) -> Path:
     """Prints the rows as a table and saves them with the machine description."""
     table = Table(title=title)
@@ -36,13 +42,15 @@ def report(
         )
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
-    Console().print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    # Logs and CI are not terminals: give the table room rather than Rich's 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(table)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
     path.write_text(
         json.dumps({"benchmark": name, "machine": machine(), "rows": rows, **(extra or {})}, indent=2)
     )
-    Console().print(f"saved {path}")
+    console.print(f"saved {path}")
     return path
 
 
@@ -52,3 +60,45 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return "" if value is None else str(value)
+
+
+def bar_chart_svg(
+    path: Path, title: str, labels: list[str], series: dict[str, list[float]], unit: str, log: bool = False
+) -> Path:
+    """A horizontal grouped bar chart as a small standalone SVG (no plotting library needed to view it)."""
+    import math
+    from xml.sax.saxutils import escape
+
+    colours = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"]
+    bar, gap, left, width, top = 9, 8, 230, 520, 48
+    group = bar * len(series) + gap
+    height = top + group * len(labels) + 40
+    peak = max((v for values in series.values() for v in values), default=1.0) or 1.0
+
+    def scale(value: float) -> float:
+        if log:
+            return width * math.log10(1 + value) / math.log10(1 + peak)
+        return width * value / peak
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{height}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<text x="10" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
+    ]
+    for j, name in enumerate(series):
+        parts.append(f'<rect x="{left + 140 * j}" y="28" width="10" height="10" fill="{colours[j % 4]}"/>'
+                     f'<text x="{left + 140 * j + 14}" y="37">{escape(name)}</text>')  # fmt: skip
+    for i, label in enumerate(labels):
+        y0 = top + i * group
+        parts.append(f'<text x="{left - 6}" y="{y0 + group / 2}" text-anchor="end">{escape(label)}</text>')
+        for j, values in enumerate(series.values()):
+            w = scale(values[i])
+            y = y0 + j * bar
+            parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{colours[j % 4]}"/>'
+                         f'<text x="{left + w + 4:.1f}" y="{y + bar - 1}" font-size="9">{values[i]:,.0f} {unit}</text>')  # fmt: skip
+    parts.append(
+        f'<text x="{left}" y="{height - 12}" fill="#555">{"log scale" if log else "linear scale"}</text>'
+    )
+    parts.append("</svg>")
+    path.write_text("\n".join(parts))
+    return path

@@ -78,6 +78,9 @@ def serve(
     host: str = typer.Option(None, help="Address to listen on (default 127.0.0.1, or SKILLATLAS_HOST)."),
     port: int = typer.Option(None, help="Port (default 8000, or SKILLATLAS_PORT)."),
     demo: bool = typer.Option(True, help="Load the ASA demo alliance when the database is empty."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Server processes (each keeps its own matching and search indexes in memory)."
+    ),
 ) -> None:
     """Migrate the database, load the demo alliance into an empty one, and serve the site."""
     import uvicorn
@@ -107,7 +110,11 @@ def serve(
             f"[bold]{demo_login.password}[/bold] (the alliance office; demo data only, see demo/data/asa.yaml)",
             highlight=False,
         )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    else:  # each process builds the app from the same environment
+        uvicorn.run("skillatlas.web.app:create_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="info")  # fmt: skip
 
 
 def _mount_domains() -> None:

@@ -118,3 +118,29 @@ def test_token_scopes_are_validated(office_client: TestClient) -> None:
     assert response.status_code == 422 and response.json()["field"].startswith("scopes")
     too_long = office_client.post("/api/me/tokens", json={"name": "x", "expires_in_days": 1000})
     assert too_long.status_code == 422 and too_long.json()["field"] == "expires_in_days"
+
+
+def test_last_use_is_kept_to_the_minute(engine, settings: Settings, sessions) -> None:
+    """Every call used to write the token's row, so calls of one token queued behind each other's lock."""
+    create_user(sessions, "u@example.org", {"role": "worker"})
+    now = [NOW]
+    app = create_app(settings, clock=lambda: now[0])
+
+    def last_used() -> dt.datetime | None:
+        with sessions() as db:
+            return db.scalar(select(ApiToken.last_used_at))
+
+    with TestClient(app) as client:
+        login(client, "u@example.org")
+        _, secret = make_token(client, ["read"])
+        anonymous = TestClient(app)
+        assert last_used() is None
+        assert anonymous.get("/api/me", headers=bearer(secret)).status_code == 200
+        assert last_used() == NOW
+        now[0] = NOW + dt.timedelta(seconds=59)
+        assert anonymous.get("/api/me", headers=bearer(secret)).status_code == 200
+        assert last_used() == NOW  # within the minute: not written again
+        now[0] = NOW + dt.timedelta(seconds=61)
+        assert anonymous.get("/api/me", headers=bearer(secret)).status_code == 200
+        assert last_used() == NOW + dt.timedelta(seconds=61)
+    app.state.engine.dispose()

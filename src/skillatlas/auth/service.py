@@ -8,7 +8,7 @@ import logging
 import secrets
 from dataclasses import replace
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from skillatlas.alliance import service as alliance_service
@@ -479,8 +479,27 @@ def token_principal(*, db: Session, secret: str, now: dt.datetime, ip: str | Non
     )
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
         raise NotAuthenticated("the API token is unknown, expired or revoked", field="authorization")
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        _touch_token(db, token.id, now)
     return principal_for(token.user, via="token", ip=ip, scopes=frozenset(token.scopes))
+
+
+# When a token was last used is kept to the minute: writing it on every request would make every request
+# of one token wait for the row lock that the previous one holds until its transaction ends.
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def _touch_token(db: Session, token_id: int, now: dt.datetime) -> None:
+    """Records the use in a short transaction of its own, so the request's transaction never holds the lock."""
+    cutoff = now - TOKEN_USE_RESOLUTION
+    with db.get_bind().connect() as connection:
+        connection.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id)
+            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < cutoff))
+            .values(last_used_at=now)
+        )
+        connection.commit()
 
 
 # --- forgotten passwords --------------------------------------------------------------------------

@@ -1,0 +1,319 @@
+"""Load test: `skillatlas serve` on PostgreSQL with 100,000 persons, 10,000 experts and 10,000 courses,
+50 concurrent users of mixed traffic (pages, expert matching, gap analysis and training paths; see
+`bench/load/locustfile.py`), driven by locust.
+
+Run: .venv/bin/python -m bench.load_test [--users 50] [--duration 120] [--waits 1,0] [--workers 1]
+                                         [--persons 100000 --experts 10000 --courses 10000]
+                                         [--postgres URL-of-an-empty-database]
+
+Without --postgres it starts its own PostgreSQL cluster on loopback (Debian's server binaries) and removes
+it afterwards. Each think time in --waits is one run: 1 s between a user's clicks (people reading), and 0
+(every user sends its next request as soon as the last one is answered: the server's capacity).
+The statistics are reset once all users are running, so ramp-up is not counted. Locust runs on the same
+machine as the server and the database, so all three share its cores: the figures are for the whole
+stack on one box. The benchmark fails (exit 1) on any failed request or any server error in the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx  # the HTTP client the dev extras pin
+from sqlalchemy import func, select
+
+from bench.common import RESULTS, bar_chart_svg, report
+from bench.postgres import temporary_postgres
+
+BIN = Path(sys.executable).parent
+LOCUSTFILE = Path(__file__).parent / "load" / "locustfile.py"
+# Words people type into a catalogue or taxonomy search box in this sector.
+SEARCH_TERMS = [
+    "battery", "hydrogen", "welding", "software", "diagnostics", "electric vehicle", "safety", "quality",
+    "robot", "maintenance", "project management", "data analysis", "programming", "cyber security",
+    "embedded systems", "innovation", "sustainability", "fuel cell", "testing", "electronics", "logistics",
+    "lean manufacturing", "machine learning", "automotive engineering", "soldering", "design", "teamwork",
+    "communication", "CAD", "recycling",
+]  # fmt: skip
+
+
+def populate(env: dict[str, str], args: argparse.Namespace) -> float:
+    if args.postgres and _has_population(args.postgres, args.seed):
+        print(f"the database already holds the synthetic data of seed {args.seed}: reusing it")
+        return 0.0
+    started = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "skillatlas"), "demo", "--people", str(args.persons), "--experts", str(args.experts),
+         "--courses", str(args.courses), "--seed", str(args.seed)],
+        env=env, check=True,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def _has_population(url: str, seed: int) -> bool:
+    from sqlalchemy import create_engine, inspect
+
+    from skillatlas.people.models import Person
+
+    engine = create_engine(url)
+    try:
+        if "person" not in inspect(engine).get_table_names():
+            return False
+        with engine.connect() as connection:
+            return (
+                connection.scalar(select(Person.id).where(Person.external_ref == f"syn:{seed}:0")) is not None
+            )
+    finally:
+        engine.dispose()
+
+
+def manifest(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Tokens, expertise requests and the ids and slugs the users draw from."""
+    from skillatlas import db as database
+    from skillatlas.alliance.models import Committee, Event, Group, Organisation
+    from skillatlas.auth import service as auth
+    from skillatlas.auth.permissions import SYSTEM
+    from skillatlas.auth.schemas import TokenCreate
+    from skillatlas.demo import loader, synthetic
+    from skillatlas.experts import service as experts
+    from skillatlas.experts.schemas import ExpertiseRequestIn
+    from skillatlas.learning.models import Course
+    from skillatlas.people.models import Person
+    from skillatlas.roles.models import JobRole
+    from skillatlas.taxonomy.models import Skill
+
+    rng = random.Random(args.seed)
+    engine = database.make_engine(url)
+    now = dt.datetime.now(dt.UTC)
+    with database.unit_of_work(database.session_factory(engine)) as db:
+        tokens = {}
+        for key, email in (
+            ("office_token", "office@asa-demo.eu"),
+            ("manager_token", "manager@educam.example"),
+        ):
+            user = auth.get_user_by_email(db=db, email=email)
+            _, tokens[key] = auth.create_token(db=db, actor=SYSTEM, user=user, now=now,
+                                               data=TokenCreate(name="load test", scopes=["read", "write"]))  # fmt: skip
+        clusters = synthetic.skill_clusters(db)
+        uris = dict(db.execute(select(Skill.id, Skill.uri)).all())
+        requests = []
+        for i in range(args.requests):
+            c = rng.choices(range(len(clusters.names)), weights=clusters.weights.tolist())[0]
+            members = clusters.members[c].tolist()
+            wanted = rng.sample(members, min(len(members), rng.randint(3, 5)))
+            data = ExpertiseRequestIn(
+                organisation="educam", title=f"Support with {clusters.names[c]}"[:200],
+                description=f"We need an expert in {', '.join(clusters.labels[s] for s in wanted)} for our plant.",
+                skills=[{"uri": uris[s], "level": rng.choice(["awareness", "practitioner", "expert"])} for s in wanted],
+                languages=["en"] if i % 3 == 0 else [], country=rng.choice([None, "DE", "FR", "BE", "RO"]),
+                starts_on=(now + dt.timedelta(days=30)).date() if i % 2 else None,
+                ends_on=(now + dt.timedelta(days=90)).date() if i % 2 else None,
+            )  # fmt: skip
+            requests.append(experts.create_request(db=db, actor=SYSTEM, data=data, now=now).id)
+        persons = db.scalars(select(Person.id).where(Person.external_ref.like(f"syn:{args.seed}:%"))).all()
+        courses = db.scalars(select(Course.id)).all()
+        result = {
+            **tokens,
+            "worker_email": "worker@asa-demo.eu",
+            "password": loader.demo_data()["demo_password"],
+            "requests": requests,
+            "persons": rng.sample(list(persons), min(5_000, len(persons))),
+            "courses": rng.sample(list(courses), min(5_000, len(courses))),
+            "roles": db.scalars(select(JobRole.slug)).all(),
+            "groups": db.scalars(select(Group.slug)).all(),
+            "events": db.scalars(select(Event.slug)).all(),
+            "committees": db.scalars(select(Committee.slug)).all(),
+            "organisations": db.scalars(select(Organisation.slug)).all(),
+            "search_terms": SEARCH_TERMS,
+            "population": {
+                "persons": db.scalar(select(func.count()).select_from(Person)),
+                "courses": len(courses),
+            },
+        }
+    engine.dispose()
+    return result
+
+
+def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not come up")
+
+
+def warm_up(base: str, plan: dict[str, Any]) -> dict[str, float]:
+    """The first request of each kind builds what later ones reuse (expert snapshot, catalogue index)."""
+    office = {"Authorization": f"Bearer {plan['office_token']}"}
+    manager = {"Authorization": f"Bearer {plan['manager_token']}"}
+    calls = {
+        "first expert shortlist (builds the matching snapshot)": lambda c: c.get(
+            f"/api/experts/requests/{plan['requests'][0]}/shortlist", headers=manager),
+        "first catalogue search (builds the course index)": lambda c: c.get("/courses", params={"q": "battery"}),
+        "first training path": lambda c: c.post(
+            f"/api/people/{plan['persons'][0]}/path?role={plan['roles'][0]}", json={}, headers=office),
+        "first skill search": lambda c: c.get("/api/taxonomy/skills", params={"q": "battery"}),
+    }  # fmt: skip
+    seconds = {}
+    with httpx.Client(base_url=base, timeout=600) as client:
+        for name, call in calls.items():
+            started = time.perf_counter()
+            response = call(client)
+            seconds[name] = round(time.perf_counter() - started, 2)
+            if response.status_code >= 400:
+                raise SystemExit(f"warm-up {name}: HTTP {response.status_code} {response.text[:300]}")
+    return seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its reaped children (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_locust(base: str, manifest_path: Path, users: int, duration: int, wait: float, out: Path) -> Path:
+    env = {**os.environ, "LOAD_MANIFEST": str(manifest_path), "LOAD_WAIT_S": str(wait)}
+    prefix = out / f"wait{wait:g}"
+    subprocess.run(
+        [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--host", base, "--users", str(users),
+         "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{duration}s", "--reset-stats",
+         "--csv", str(prefix), "--html", str(out / f"wait{wait:g}.html"), "--only-summary",
+         "--stop-timeout", "30", "--exit-code-on-error", "0", "--loglevel", "WARNING"],
+        env=env, check=True, stdout=(out / "locust.log").open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return Path(f"{prefix}_stats.csv")
+
+
+def _ms(value: str) -> float:
+    return float(value) if value not in ("", "N/A") else 0.0
+
+
+def read_stats(path: Path, wait: float, users: int) -> list[dict[str, Any]]:
+    rows = []
+    with path.open(newline="") as f:
+        for line in csv.DictReader(f):
+            if line["Request Count"] == "0":
+                continue  # the log-in steps of on_start, all before the statistics were reset
+            rows.append({
+                "think s": wait, "users": users, "request": line["Name"] if line["Name"] != "Aggregated" else "ALL",
+                "requests": int(line["Request Count"]), "failures": int(line["Failure Count"]),
+                "req/s": float(line["Requests/s"]), "p50 ms": _ms(line["50%"]),
+                "p95 ms": _ms(line["95%"]), "p99 ms": _ms(line["99%"]), "max ms": _ms(line["Max Response Time"]),
+            })  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=120, help="seconds per run, after ramp-up")
+    parser.add_argument("--waits", default="1,0", help="mean think times in seconds, one run each")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`)")
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--experts", type=int, default=10_000)
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=40, help="expertise requests to shortlist")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--postgres",
+        help="SQLAlchemy URL of a PostgreSQL database to use instead: empty, or holding this seed's data "
+        "from an earlier run (then it is reused as it is)",
+    )
+    parser.add_argument("--name", default="load_test", help="name of the JSON file in bench/results/")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON and charts go")
+    parser.add_argument("--html", action="store_true", help="also keep locust's HTML report of each run")
+    args = parser.parse_args()
+    args.results.mkdir(parents=True, exist_ok=True)
+
+    with ExitStack() as stack:
+        url = args.postgres or stack.enter_context(temporary_postgres())
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="skillatlas-load.")))
+        env = {**os.environ, "SKILLATLAS_DATABASE_URL": url, "SKILLATLAS_DATA_DIR": str(work / "data")}
+        load_seconds = populate(env, args)
+        plan = manifest(url, args)
+        manifest_path = work / "manifest.json"
+        manifest_path.write_text(json.dumps(plan))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = (work / "server.log").open("wb")
+        server = subprocess.Popen(
+            [str(BIN / "skillatlas"), "serve", "--port", str(port), "--no-demo", "--workers", str(args.workers)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        stack.callback(lambda: os.killpg(server.pid, signal.SIGTERM) if server.poll() is None else None)
+        wait_until_up(base, server)
+        warm = warm_up(base, plan)
+        rows: list[dict[str, Any]] = []
+        runs = []
+        for wait in (float(w) for w in args.waits.split(",")):
+            load_before = os.getloadavg()[0]
+            cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
+            stats = run_locust(base, manifest_path, args.users, args.duration, wait, work)
+            server_cores = (cpu_seconds(server.pid) - cpu_before) / (time.perf_counter() - started)
+            found = read_stats(stats, wait, args.users)
+            rows += found
+            if args.html:  # locust's own report (about 1 MB, with its charts over time)
+                shutil.copy(work / f"wait{wait:g}.html", args.results / f"{args.name}_wait{wait:g}.html")
+            found.sort(key=lambda r: (r["request"] != "ALL", r["request"]))
+            bar_chart_svg(
+                args.results / f"{args.name}_wait{wait:g}.svg",
+                f"{args.users} users, think time {wait:g} s: latency per request",
+                [r["request"] for r in found],
+                {"p50": [r["p50 ms"] for r in found], "p95": [r["p95 ms"] for r in found]},
+                "ms",
+                log=True,
+            )
+            runs.append({"think_s": wait, "server_cores_busy": round(server_cores, 2),
+                         "load_average_before": load_before, "load_average_after": os.getloadavg()[0]})  # fmt: skip
+        server_log = (work / "server.log").read_text(errors="replace")
+        errors_in_log = server_log.count("Traceback")
+    failures = sum(r["failures"] for r in rows if r["request"] == "ALL")
+    report(
+        args.name,
+        f"Load test: {args.users} users, {args.duration} s per run, serve ({args.workers} worker) on PostgreSQL",
+        ["think s", "request", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        rows,
+        {"population": {**plan["population"], "experts": args.experts, "synthetic_courses": args.courses,
+                        "expertise_requests": len(plan["requests"])},
+         "database": "PostgreSQL " + ("(given)" if args.postgres else "15, throwaway cluster on loopback"),
+         "server_workers": args.workers, "populate_seconds": round(load_seconds, 1), "warm_up_seconds": warm,
+         "runs": runs, "server_tracebacks": errors_in_log, "failures": failures,
+         "charts": [f"{args.name}_wait{w:g}.svg" for w in (float(x) for x in args.waits.split(","))]},
+        directory=args.results,
+    )  # fmt: skip
+    if failures or errors_in_log:
+        print(f"FAILED: {failures} failed requests, {errors_in_log} tracebacks in the server log")
+        sys.exit(1)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()
