@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -111,8 +112,10 @@ def serve(
             highlight=False,
         )
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        app_ = create_app(settings.model_copy(update={"warm_indexes": True}))
+        uvicorn.run(app_, host=host, port=port, log_level="info")
     else:  # each process builds the app from the same environment
+        os.environ["SKILLATLAS_WARM_INDEXES"] = "1"
         uvicorn.run("skillatlas.web.app:create_app", factory=True, workers=workers, host=host, port=port,
                     log_level="info")  # fmt: skip
 

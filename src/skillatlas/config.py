@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # Large enough for a CSV import, small enough that a hostile body cannot exhaust memory.
     max_body_bytes: int = 20 * 1024 * 1024
     debug: bool = False
+    # Build the matching and search indexes in the background at start (`serve` turns it on).
+    warm_indexes: bool = False
     # Dense embeddings for search and skill extraction: "use-m3" (default, chosen by
     # bench/skill_extraction.py), "e5-small", or "none" for lexical (BM25) only.
     embedding_backend: str = "use-m3"

@@ -92,6 +92,8 @@ def make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (pages render after the transaction)."""
+    import skillatlas.models  # noqa: F401  every table mapped, every change counter watching
+
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

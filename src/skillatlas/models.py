@@ -1,5 +1,6 @@
 """Every table of every domain, gathered so that Alembic and the tests see one metadata."""
 
+from skillatlas import changes
 from skillatlas.alliance import models as alliance_models
 from skillatlas.auth import models as auth_models
 from skillatlas.credentials import models as credentials_models
@@ -18,6 +19,7 @@ metadata = Base.metadata
 __all__ = [
     "alliance_models",
     "auth_models",
+    "changes",
     "credentials_models",
     "experts_models",
     "intelligence_models",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from skillatlas import changes
 from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
@@ -122,3 +123,21 @@ class Proposal(Base):
 
 from skillatlas.alliance.models import Organisation  # noqa: E402
 from skillatlas.people.models import Person  # noqa: E402
+
+
+def _touches_experts(connection: Any, objects: list[Any]) -> bool:
+    """A change to a profile or a skill label always matters; to a person or their skills, only for experts."""
+    from sqlalchemy import select
+
+    ids = set()
+    for obj in objects:
+        person_id = obj.id if isinstance(obj, Person) else getattr(obj, "person_id", None)
+        if isinstance(obj, ExpertProfile) or person_id is None:
+            return True
+        ids.add(person_id)
+    found = select(ExpertProfile.person_id).where(ExpertProfile.person_id.in_(ids)).limit(1)
+    return connection.scalar(found) is not None
+
+
+# What the matching snapshot is built from (experts/service.py `load_snapshot`).
+changes.watch("experts", ["expert_profile", "person_skill", "person", "skill"], relevant=_touches_experts)

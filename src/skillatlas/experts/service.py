@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from skillatlas import changes
 from skillatlas.auth import audit
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import SYSTEM, Principal, authorize
@@ -182,10 +183,8 @@ def list_profiles(*, db: Session, actor: Principal, limit: int = 200, offset: in
 
 
 def _version(db: Session) -> tuple[Any, ...]:
-    """Changes when a profile or a skill changes: then the pool and the text index are rebuilt."""
-    profiles = db.execute(select(func.count(), func.max(ExpertProfile.updated_at))).one()
-    skills = db.execute(select(func.count(), func.max(PersonSkill.updated_at))).one()
-    return (*profiles, *skills)
+    """Changes when an expert's profile, person or skills change: then the pool and text index are rebuilt."""
+    return (changes.current(db, "experts"),)
 
 
 def with_track_record(db: Session, pool: ExpertPool) -> ExpertPool:
@@ -304,6 +303,8 @@ class MatchingEngine:
 
     def snapshot(self, db: Session) -> Snapshot:
         version = _version(db)
+        if changes.pending(db, "experts"):  # this transaction's own, uncommitted changes: not kept
+            return load_snapshot(db, backend=self.backend, cache=self.cache)
         with self._lock:
             if self._snapshot is None or self._snapshot[0] != version:
                 self._snapshot = (version, load_snapshot(db, backend=self.backend, cache=self.cache))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from skillatlas import changes
 from skillatlas.learning.models import Course
 from skillatlas.search.backends import get_backend
 from skillatlas.search.index import HybridIndex
@@ -17,25 +18,29 @@ class CourseIndex:
 
     def __init__(self, backend: str) -> None:
         self.backend = backend
-        self.version: tuple[int, int] | None = None
+        self.version: int | None = None
         self.index: HybridIndex | None = None
         self.lock = threading.Lock()
 
+    def _build(self, db: Session) -> HybridIndex:
+        index = HybridIndex(get_backend(self.backend))
+        rows = db.execute(select(Course.id, Course.title, Course.description, Course.learning_outcomes))
+        index.add(
+            (str(cid), [title, description or "", *(outcomes or [])])
+            for cid, title, description, outcomes in rows
+        )
+        return index
+
     def search(self, db: Session, query: str, limit: int) -> list[int]:
         """Course ids, best first."""
-        count, max_id = db.execute(select(func.count(), func.coalesce(func.max(Course.id), 0))).one()
-        with self.lock:
-            if self.index is None or self.version != (count, max_id):
-                index = HybridIndex(get_backend(self.backend))
-                rows = db.execute(
-                    select(Course.id, Course.title, Course.description, Course.learning_outcomes)
-                )
-                index.add(
-                    (str(cid), [title, description or "", *(outcomes or [])])
-                    for cid, title, description, outcomes in rows
-                )
-                self.index, self.version = index, (count, max_id)
-            index = self.index
+        version = changes.current(db, "courses")  # any committed change to a course
+        if changes.pending(db, "courses"):
+            index = self._build(db)  # this transaction's own, uncommitted courses: not kept
+        else:
+            with self.lock:
+                if self.index is None or self.version != version:
+                    self.index, self.version = self._build(db), version
+                index = self.index
         if len(index) == 0:
             return []
         return [

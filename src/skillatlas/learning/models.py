@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, Enum, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from skillatlas import changes
 from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 from skillatlas.people.models import SkillLevel
 
@@ -154,3 +155,6 @@ class PlanCourse(Base):
 
 
 from skillatlas.alliance.models import Organisation  # noqa: E402
+
+# What the catalogue's search index is built from (learning/catalogue_index.py): titles, descriptions, outcomes.
+changes.watch("courses", ["course"])

@@ -338,8 +338,11 @@ def search_courses(
         ranked = _text_matches(db, q.strip(), backend, limit=max(500, (offset + limit) * 5))
         if not ranked:
             return []
-        found = {c.id: c for c in db.scalars(statement.where(Course.id.in_(ranked)))}
-        return [found[i] for i in ranked if i in found][offset : offset + limit]
+        # The filters pass ids only; just the page's courses are loaded as objects.
+        passing = set(db.scalars(statement.with_only_columns(Course.id).where(Course.id.in_(ranked))))
+        page = [i for i in ranked if i in passing][offset : offset + limit]
+        found = {c.id: c for c in db.scalars(statement.where(Course.id.in_(page)))}
+        return [found[i] for i in page]
     return list(db.scalars(statement.order_by(Course.title, Course.id).limit(limit).offset(offset)))
 
 

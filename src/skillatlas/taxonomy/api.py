@@ -22,7 +22,7 @@ from skillatlas.web.deps import DB, Actor
 router = APIRouter(prefix="/api/taxonomy", tags=["taxonomy"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1)]  # beyond a database integer: 422, on every path
 
 
 @router.get("", response_model=TaxonomyCounts)

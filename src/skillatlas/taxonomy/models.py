@@ -8,6 +8,7 @@ import enum
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from skillatlas import changes
 from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
 
 
@@ -126,3 +127,7 @@ class OccupationSkill(Base):
 
     occupation: Mapped[Occupation] = relationship(back_populates="skills")
     skill: Mapped[Skill] = relationship()
+
+
+# What the in-memory label search is built from (taxonomy/label_index.py).
+changes.watch("taxonomy", ["skill"])

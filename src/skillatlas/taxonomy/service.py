@@ -79,20 +79,15 @@ def search_skills(
     offset: int = 0,
 ) -> list[Skill]:
     """Skills whose label (preferred or alternative) contains the words; exact and prefix matches first."""
-    statement = select(Skill)
-    q = " ".join(query.lower().split())
-    if q:
-        pattern = f"%{q}%"
-        statement = statement.where(
-            or_(
-                func.lower(Skill.preferred_label).like(pattern),
-                func.lower(cast(Skill.alt_labels, String)).like(pattern),
-            )
-        ).order_by(
-            _label_rank(Skill.preferred_label, q), func.length(Skill.preferred_label), Skill.preferred_label
+    if query.strip():
+        from skillatlas.taxonomy.label_index import label_index
+
+        ids = label_index(db).search(
+            db, query, automotive=automotive, skill_type=skill_type, limit=limit, offset=offset
         )
-    else:
-        statement = statement.order_by(Skill.preferred_label)
+        found = {s.id: s for s in db.scalars(select(Skill).where(Skill.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]
+    statement = select(Skill).order_by(Skill.preferred_label)
     if automotive is not None:
         statement = statement.where(Skill.automotive.is_(automotive))
     if skill_type is not None:

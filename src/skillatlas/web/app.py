@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import Depends, FastAPI
@@ -41,12 +42,21 @@ from skillatlas.web.deps import DB, current_actor
 from skillatlas.web.limits import BodySizeLimit
 from skillatlas.web.openapi import document_errors
 from skillatlas.web.security import CsrfCookie, LoginThrottle
+from skillatlas.web.warm import warm_indexes
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
     """The app on the configured database; the schema must already be migrated (serve does it)."""
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_indexes:
+            app.state.warming = warm_indexes(app.state)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="SkillAtlas",
         version=__version__,
         description="Skills intelligence for the Automotive Skills Alliance: the alliance, its members and events.",
