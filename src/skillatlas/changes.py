@@ -44,6 +44,7 @@ class Watch:
 
 
 _WATCHES: dict[str, Watch] = {}
+_DML = (Insert, Update, Delete)
 
 
 def watch(
@@ -111,7 +112,7 @@ def _after_flush(session: Session, flush: UOWTransaction) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_statement(state: ORMExecuteState) -> None:
     statement = state.statement
-    if not _WATCHES or not isinstance(statement, Insert | Update | Delete):
+    if not _WATCHES or not isinstance(statement, _DML):
         return
     table = getattr(statement.table, "name", None)
     for w in _WATCHES.values():

@@ -24,8 +24,8 @@ router = APIRouter(include_in_schema=False)
 def home(request: Request, db: DB, today: Today) -> HTMLResponse:
     """The alliance at a glance: committees, their groups and members, the events ahead."""
     committees = service.list_committees(db=db)
-    upcoming = service.list_events(db=db, upcoming_from=today)[:6]
-    recent = service.list_events(db=db, past_before=today)[:4]
+    upcoming = service.list_events(db=db, upcoming_from=today, limit=6)
+    recent = service.list_events(db=db, past_before=today, limit=4)
     return templates.TemplateResponse(
         request,
         "alliance/home.html",

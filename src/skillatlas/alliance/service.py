@@ -369,9 +369,14 @@ def get_event(*, db: Session, slug: str, lock: bool = False) -> Event:
 
 
 def list_events(
-    *, db: Session, upcoming_from: dt.date | None = None, past_before: dt.date | None = None
+    *,
+    db: Session,
+    upcoming_from: dt.date | None = None,
+    past_before: dt.date | None = None,
+    limit: int | None = None,
 ) -> list[Event]:
-    """Events by start date: all, those ending on or after a day, or those that ended before it."""
+    """Events by start date: all, those ending on or after a day, or those that ended before it (newest
+    first); at most `limit` of them."""
     statement = select(Event).options(selectinload(Event.organisers), selectinload(Event.group))
     if upcoming_from is not None:
         statement = statement.where(Event.ends_on >= upcoming_from).order_by(Event.starts_on)
@@ -379,7 +384,7 @@ def list_events(
         statement = statement.where(Event.ends_on < past_before).order_by(Event.starts_on.desc())
     else:
         statement = statement.order_by(Event.starts_on)
-    return list(db.scalars(statement))
+    return list(db.scalars(statement.order_by(Event.id).limit(limit)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,12 +653,18 @@ class AllianceFigures:
 
 def figures(*, db: Session) -> AllianceFigures:
     """Headline counts for the home page."""
+    row = db.execute(  # one round trip: the home page asks at every visit
+        select(
+            select(func.count()).select_from(Organisation).scalar_subquery(),
+            select(func.count(func.distinct(Organisation.country))).scalar_subquery(),
+            select(func.count()).select_from(Committee).scalar_subquery(),
+            select(func.count()).select_from(Group).scalar_subquery(),
+            select(func.count()).select_from(Event).scalar_subquery(),
+        )
+    ).one()
+    organisations, countries, committees, groups, events = (value or 0 for value in row)
     return AllianceFigures(
-        organisations=db.scalar(select(func.count()).select_from(Organisation)) or 0,
-        countries=db.scalar(select(func.count(func.distinct(Organisation.country)))) or 0,
-        committees=db.scalar(select(func.count()).select_from(Committee)) or 0,
-        groups=db.scalar(select(func.count()).select_from(Group)) or 0,
-        events=db.scalar(select(func.count()).select_from(Event)) or 0,
+        organisations=organisations, countries=countries, committees=committees, groups=groups, events=events
     )
 
 
