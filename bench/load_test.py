@@ -162,13 +162,14 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 1
 
 
 def warm_up(base: str, plan: dict[str, Any]) -> dict[str, float]:
-    """The first request of each kind builds what later ones reuse (expert snapshot, catalogue index)."""
+    """The first request of each kind after the start: it waits for the indexes that `serve` builds in the
+    background (the expert snapshot, the catalogue index), so the runs measure a warm server."""
     office = {"Authorization": f"Bearer {plan['office_token']}"}
     manager = {"Authorization": f"Bearer {plan['manager_token']}"}
     calls = {
-        "first expert shortlist (builds the matching snapshot)": lambda c: c.get(
+        "first expert shortlist after start": lambda c: c.get(
             f"/api/experts/requests/{plan['requests'][0]}/shortlist", headers=manager),
-        "first catalogue search (builds the course index)": lambda c: c.get("/courses", params={"q": "battery"}),
+        "first catalogue search after start": lambda c: c.get("/courses", params={"q": "battery"}),
         "first training path": lambda c: c.post(
             f"/api/people/{plan['persons'][0]}/path?role={plan['roles'][0]}", json={}, headers=office),
         "first skill search": lambda c: c.get("/api/taxonomy/skills", params={"q": "battery"}),
@@ -184,10 +185,23 @@ def warm_up(base: str, plan: dict[str, Any]) -> dict[str, float]:
     return seconds
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its reaped children (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its live descendants (Linux /proc)."""
+    stats: dict[int, tuple[int, float]] = {}
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = path.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        stats[int(path.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:13]))
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, _) in stats.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(stats[p][1] for p in tree if p in stats) / os.sysconf("SC_CLK_TCK")
 
 
 def run_locust(base: str, manifest_path: Path, users: int, duration: int, wait: float, out: Path) -> Path:
@@ -207,14 +221,14 @@ def _ms(value: str) -> float:
     return float(value) if value not in ("", "N/A") else 0.0
 
 
-def read_stats(path: Path, wait: float, users: int) -> list[dict[str, Any]]:
+def read_stats(path: Path, wait: float, users: int, workers: int) -> list[dict[str, Any]]:
     rows = []
     with path.open(newline="") as f:
         for line in csv.DictReader(f):
             if line["Request Count"] == "0":
                 continue  # the log-in steps of on_start, all before the statistics were reset
             rows.append({
-                "think s": wait, "users": users, "request": line["Name"] if line["Name"] != "Aggregated" else "ALL",
+                "workers": workers, "think s": wait, "users": users, "request": line["Name"] if line["Name"] != "Aggregated" else "ALL",
                 "requests": int(line["Request Count"]), "failures": int(line["Failure Count"]),
                 "req/s": float(line["Requests/s"]), "p50 ms": _ms(line["50%"]),
                 "p95 ms": _ms(line["95%"]), "p99 ms": _ms(line["99%"]), "max ms": _ms(line["Max Response Time"]),
@@ -229,7 +243,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=120, help="seconds per run, after ramp-up")
     parser.add_argument("--waits", default="1,0", help="mean think times in seconds, one run each")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (`serve --workers`)")
+    parser.add_argument(
+        "--workers", default="1,2", help="server processes (`serve --workers`), one server each"
+    )
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--experts", type=int, default=10_000)
     parser.add_argument("--courses", type=int, default=10_000)
@@ -254,52 +270,62 @@ def main() -> None:
         plan = manifest(url, args)
         manifest_path = work / "manifest.json"
         manifest_path.write_text(json.dumps(plan))
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        log = (work / "server.log").open("wb")
-        server = subprocess.Popen(
-            [str(BIN / "skillatlas"), "serve", "--port", str(port), "--no-demo", "--workers", str(args.workers)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        stack.callback(lambda: os.killpg(server.pid, signal.SIGTERM) if server.poll() is None else None)
-        wait_until_up(base, server)
-        warm = warm_up(base, plan)
         rows: list[dict[str, Any]] = []
-        runs = []
-        for wait in (float(w) for w in args.waits.split(",")):
-            load_before = os.getloadavg()[0]
-            cpu_before, started = cpu_seconds(server.pid), time.perf_counter()
-            stats = run_locust(base, manifest_path, args.users, args.duration, wait, work)
-            server_cores = (cpu_seconds(server.pid) - cpu_before) / (time.perf_counter() - started)
-            found = read_stats(stats, wait, args.users)
-            rows += found
-            if args.html:  # locust's own report (about 1 MB, with its charts over time)
-                shutil.copy(work / f"wait{wait:g}.html", args.results / f"{args.name}_wait{wait:g}.html")
-            found.sort(key=lambda r: (r["request"] != "ALL", r["request"]))
-            bar_chart_svg(
-                args.results / f"{args.name}_wait{wait:g}.svg",
-                f"{args.users} users, think time {wait:g} s: latency per request",
-                [r["request"] for r in found],
-                {"p50": [r["p50 ms"] for r in found], "p95": [r["p95 ms"] for r in found]},
-                "ms",
-                log=True,
-            )
-            runs.append({"think_s": wait, "server_cores_busy": round(server_cores, 2),
-                         "load_average_before": load_before, "load_average_after": os.getloadavg()[0]})  # fmt: skip
-        server_log = (work / "server.log").read_text(errors="replace")
-        errors_in_log = server_log.count("Traceback")
+        runs: list[dict[str, Any]] = []
+        warm: dict[str, dict[str, float]] = {}
+        errors_in_log = 0
+        for workers in (int(w) for w in str(args.workers).split(",")):
+            port = _free_port()
+            base = f"http://127.0.0.1:{port}"
+            log_path = work / f"server-{workers}.log"
+            server = subprocess.Popen(
+                [str(BIN / "skillatlas"), "serve", "--port", str(port), "--no-demo", "--workers", str(workers)],
+                env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            try:
+                wait_until_up(base, server)
+                warm[f"{workers} worker(s)"] = warm_up(base, plan)
+                for wait in (float(w) for w in args.waits.split(",")):
+                    load_before = os.getloadavg()[0]
+                    cpu_before, started = tree_cpu_seconds(server.pid), time.perf_counter()
+                    stats = run_locust(base, manifest_path, args.users, args.duration, wait, work)
+                    server_cores = (tree_cpu_seconds(server.pid) - cpu_before) / (
+                        time.perf_counter() - started
+                    )
+                    found = read_stats(stats, wait, args.users, workers)
+                    rows += found
+                    tag = f"w{workers}_wait{wait:g}"
+                    if args.html:  # locust's own report (about 1 MB, with its charts over time)
+                        shutil.copy(work / f"wait{wait:g}.html", args.results / f"{args.name}_{tag}.html")
+                    found.sort(key=lambda r: (r["request"] != "ALL", r["request"]))
+                    bar_chart_svg(
+                        args.results / f"{args.name}_{tag}.svg",
+                        f"{args.users} users, think time {wait:g} s, {workers} server process(es): latency",
+                        [r["request"] for r in found],
+                        {"p50": [r["p50 ms"] for r in found], "p95": [r["p95 ms"] for r in found]},
+                        "ms",
+                        log=False,
+                    )
+                    runs.append({"workers": workers, "think_s": wait, "server_cores_busy": round(server_cores, 2),
+                                 "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
+                                 "chart": f"{args.name}_{tag}.svg"})  # fmt: skip
+            finally:
+                if server.poll() is None:
+                    os.killpg(server.pid, signal.SIGTERM)
+                    server.wait(timeout=60)
+            errors_in_log += log_path.read_text(errors="replace").count("Traceback")
     failures = sum(r["failures"] for r in rows if r["request"] == "ALL")
     report(
         args.name,
-        f"Load test: {args.users} users, {args.duration} s per run, serve ({args.workers} worker) on PostgreSQL",
-        ["think s", "request", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        f"Load test: {args.users} users, {args.duration} s per run, skillatlas serve on PostgreSQL",
+        ["workers", "think s", "request", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"],
         rows,
         {"population": {**plan["population"], "experts": args.experts, "synthetic_courses": args.courses,
                         "expertise_requests": len(plan["requests"])},
          "database": "PostgreSQL " + ("(given)" if args.postgres else "15, throwaway cluster on loopback"),
-         "server_workers": args.workers, "populate_seconds": round(load_seconds, 1), "warm_up_seconds": warm,
+         "populate_seconds": round(load_seconds, 1), "warm_up_seconds": warm,
          "runs": runs, "server_tracebacks": errors_in_log, "failures": failures,
-         "charts": [f"{args.name}_wait{w:g}.svg" for w in (float(x) for x in args.waits.split(","))]},
+         },
         directory=args.results,
     )  # fmt: skip
     if failures or errors_in_log:

@@ -37,7 +37,7 @@ pytestmark = [
 
 def test_the_mixed_traffic_runs_without_a_failure(tmp_path: Path) -> None:
     arguments = ["--persons", "400", "--experts", "60", "--courses", "80", "--requests", "5", "--users", "11",
-                 "--duration", "6", "--waits", "0", "--name", "smoke", "--results", str(tmp_path)]  # fmt: skip
+                 "--duration", "6", "--waits", "0", "--workers", "1", "--name", "smoke", "--results", str(tmp_path)]  # fmt: skip
     database = None
     if ADMIN_URL:  # the test run's server: a database of its own, dropped after
         database = f"skillatlas_load_{uuid.uuid4().hex[:10]}"
@@ -63,4 +63,4 @@ def test_the_mixed_traffic_runs_without_a_failure(tmp_path: Path) -> None:
     kinds = {row["request"] for row in result["rows"]}
     assert {"api: expert shortlist", "api: gap analysis", "api: training path", "page: course search",
             "page: home", "page: my training path"} <= kinds  # fmt: skip
-    assert (tmp_path / "smoke_wait0.svg").read_text().startswith("<svg")
+    assert (tmp_path / "smoke_w1_wait0.svg").read_text().startswith("<svg")
