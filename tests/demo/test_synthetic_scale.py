@@ -35,13 +35,15 @@ def scale(db: Session) -> Session:
     return db
 
 
-def _skills_of(db: Session, ref_prefix: str) -> list[tuple[str, int, str, str]]:
+def _skills_of(db: Session, ref_prefix: str) -> list[tuple[str, str, str, str]]:
+    # By skill URI: ids differ between loads on PostgreSQL, whose sequences a rollback does not rewind.
     return list(
         db.execute(
-            select(Person.external_ref, PersonSkill.skill_id, PersonSkill.level, PersonSkill.source)
+            select(Person.external_ref, Skill.uri, PersonSkill.level, PersonSkill.source)
             .join(Person, Person.id == PersonSkill.person_id)
+            .join(Skill, Skill.id == PersonSkill.skill_id)
             .where(Person.external_ref.like(f"{ref_prefix}%"))
-            .order_by(Person.external_ref, PersonSkill.skill_id)
+            .order_by(Person.external_ref, Skill.uri)
         ).all()
     )
 
