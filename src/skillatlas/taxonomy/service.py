@@ -118,10 +118,10 @@ def skills_by_uri(*, db: Session, uris: list[str]) -> dict[str, Skill]:
 def _concept_refs(db: Session, uris: list[str]) -> list[ConceptRef]:
     if not uris:
         return []
-    labels = dict(db.execute(select(Skill.uri, Skill.preferred_label).where(Skill.uri.in_(uris))))
-    ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))))
+    labels = dict(db.execute(select(Skill.uri, Skill.preferred_label).where(Skill.uri.in_(uris))).all())
+    ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))).all())
     labels.update(
-        db.execute(select(SkillGroup.uri, SkillGroup.preferred_label).where(SkillGroup.uri.in_(uris)))
+        db.execute(select(SkillGroup.uri, SkillGroup.preferred_label).where(SkillGroup.uri.in_(uris))).all()
     )
     return sorted(
         (ConceptRef(uri=u, label=labels.get(u, u), skill_id=ids.get(u)) for u in uris),
