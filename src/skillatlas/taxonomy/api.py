@@ -12,6 +12,7 @@ from skillatlas.taxonomy.schemas import (
     AllianceSkillCreate,
     OccupationRead,
     OccupationSummary,
+    SkillMatch,
     SkillRead,
     SkillReview,
     SkillSummary,
@@ -31,7 +32,7 @@ def counts(db: DB) -> TaxonomyCounts:
     return service.counts(db=db)
 
 
-@router.get("/skills", response_model=list[SkillSummary])
+@router.get("/skills", response_model=list[SkillMatch])
 def search_skills(
     db: DB,
     q: Annotated[str, Query(max_length=200)] = "",
@@ -39,12 +40,16 @@ def search_skills(
     skill_type: SkillType | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[SkillSummary]:
-    """Skills whose preferred or alternative label contains `q`; `automotive=true` for the automotive part."""
-    found = service.search_skills(
+) -> list[SkillMatch]:
+    """Skills whose preferred or alternative label contains `q`; `automotive=true` for the automotive part.
+
+    Preferred-label matches first; `matched_label` names the alternative label when only that one matched.
+    """
+    found = service.search_skill_matches(
         db=db, query=q, automotive=automotive, skill_type=skill_type, limit=limit, offset=offset
     )
-    return [SkillSummary.model_validate(s) for s in found]
+    return [SkillMatch.model_validate({**SkillSummary.model_validate(s).model_dump(), "matched_label": alt})
+            for s, alt in found]  # fmt: skip
 
 
 @router.get("/skills/by-uri", response_model=SkillRead)

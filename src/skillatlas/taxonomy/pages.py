@@ -18,13 +18,14 @@ def skills(request: Request, db: DB, q: str = "", automotive: str = "", page: in
     """Search the skills; the automotive part first when asked."""
     page = max(1, page)
     only_automotive = True if automotive == "1" else None
-    found = service.search_skills(
+    found = service.search_skill_matches(
         db=db, query=q[:200], automotive=only_automotive, limit=PAGE + 1, offset=(page - 1) * PAGE
     )
     return templates.TemplateResponse(
         request,
         "taxonomy/skills.html",
-        {"skills": found[:PAGE], "more": len(found) > PAGE, "q": q, "automotive": automotive, "page": page,
+        {"skills": [s for s, _ in found[:PAGE]], "matched": {s.id: alt for s, alt in found if alt},
+         "more": len(found) > PAGE, "q": q, "automotive": automotive, "page": page,
          "counts": service.counts(db=db)},
     )  # fmt: skip
 

@@ -17,6 +17,12 @@ class SkillSummary(BaseModel):
     automotive: bool
 
 
+class SkillMatch(SkillSummary):
+    """A label search's hit; `matched_label` names the alternative label that contains the query."""
+
+    matched_label: str | None = None
+
+
 class SkillRead(SkillSummary):
     alt_labels: list[str]
     description: str

@@ -79,20 +79,37 @@ def search_skills(
     offset: int = 0,
 ) -> list[Skill]:
     """Skills whose label (preferred or alternative) contains the words; exact and prefix matches first."""
+    return [skill for skill, _ in search_skill_matches(
+        db=db, query=query, automotive=automotive, skill_type=skill_type, limit=limit, offset=offset)]  # fmt: skip
+
+
+def search_skill_matches(
+    *,
+    db: Session,
+    query: str = "",
+    automotive: bool | None = None,
+    skill_type: SkillType | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[tuple[Skill, str | None]]:
+    """`search_skills` with, for each skill, the alternative label that matched (None: the preferred one did).
+
+    Preferred-label matches come first, then skills found only through an alternative label.
+    """
     if query.strip():
         from skillatlas.taxonomy.label_index import label_index
 
-        ids = label_index(db).search(
+        matches = label_index(db).search_matches(
             db, query, automotive=automotive, skill_type=skill_type, limit=limit, offset=offset
         )
-        found = {s.id: s for s in db.scalars(select(Skill).where(Skill.id.in_(ids)))}
-        return [found[i] for i in ids if i in found]
+        found = {s.id: s for s in db.scalars(select(Skill).where(Skill.id.in_([i for i, _ in matches])))}
+        return [(found[i], alt) for i, alt in matches if i in found]
     statement = select(Skill).order_by(Skill.preferred_label)
     if automotive is not None:
         statement = statement.where(Skill.automotive.is_(automotive))
     if skill_type is not None:
         statement = statement.where(Skill.skill_type == skill_type)
-    return list(db.scalars(statement.limit(limit).offset(offset)))
+    return [(skill, None) for skill in db.scalars(statement.limit(limit).offset(offset))]
 
 
 def get_skill(*, db: Session, skill_id: int | None = None, uri: str | None = None) -> Skill:
