@@ -26,6 +26,27 @@ class InvalidInput(SkillAtlasError):
     code = "invalid"
 
 
+class FormErrors(InvalidInput):
+    """Several fields are wrong at once: every one is named, each with a message in the user's words."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        if not errors:
+            raise ValueError("FormErrors needs at least one error")
+        self.errors = dict(errors)
+        field, message = next(iter(self.errors.items()))
+        super().__init__(
+            f"{field}: {message}"
+            if len(self.errors) == 1
+            else "; ".join(f"{f}: {m}" for f, m in self.errors.items()),
+            field=field,
+        )
+
+    def as_dict(self) -> dict[str, object]:  # type: ignore[override]
+        body: dict[str, object] = dict(super().as_dict())
+        body["errors"] = [{"field": f, "message": m} for f, m in self.errors.items()]
+        return body
+
+
 class NotFound(SkillAtlasError):
     """The named thing does not exist."""
 

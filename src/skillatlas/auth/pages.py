@@ -21,11 +21,11 @@ from skillatlas.web.templating import templates
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str = "/") -> str:
     # Only a path on this site: "//evil.example" or "https://..." would make the login an open redirect.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/"
+    return default
 
 
 def _with_session(request: Request, target: str, token: str) -> RedirectResponse:
@@ -51,7 +51,7 @@ def login_form(request: Request, next: str | None = None, reset: bool = False) -
 async def login(request: Request, db: DB, actor: Actor, at: Now) -> Response:
     """Logs in; a wrong password is counted (five in a row lock the account for 15 minutes)."""
     values = await form_values(request)
-    target = _safe_next(values.get("next"))
+    target = _safe_next(values.get("next"), default="/home")  # the personal home: what waits for me
     throttle = request.app.state.login_throttle
     try:
         throttle.check(actor.ip, at)

@@ -30,6 +30,8 @@ from skillatlas.kpi import api as kpi_api
 from skillatlas.kpi import pages as kpi_pages
 from skillatlas.learning import api as learning_api
 from skillatlas.learning import pages as learning_pages
+from skillatlas.mail import pages as mail_pages
+from skillatlas.mail import service as mail_service
 from skillatlas.people import api as people_api
 from skillatlas.privacy import api as privacy_api
 from skillatlas.privacy import pages as privacy_pages
@@ -37,7 +39,7 @@ from skillatlas.roles import api as roles_api
 from skillatlas.roles import pages as roles_pages
 from skillatlas.taxonomy import api as taxonomy_api
 from skillatlas.taxonomy import pages as taxonomy_pages
-from skillatlas.web import errors, unstorable
+from skillatlas.web import errors, personal, unstorable
 from skillatlas.web.deps import DB, current_actor
 from skillatlas.web.limits import BodySizeLimit
 from skillatlas.web.openapi import document_errors
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    mail_service.install(app.state.sessions, settings)  # mail is sent with these settings, after commit
     app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
     app.state.login_throttle = LoginThrottle()
 
@@ -119,4 +122,6 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(learning_api.router)
     app.include_router(roles_pages.router)
     app.include_router(learning_pages.router)
+    app.include_router(mail_pages.router)
+    app.include_router(personal.router)
     return app

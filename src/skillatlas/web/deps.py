@@ -26,6 +26,7 @@ class CurrentUser:
     id: int
     email: str
     full_name: str
+    confirmed: bool = True  # False until the address mailed at sign-up is confirmed (skillatlas.mail)
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -102,7 +103,9 @@ def _identify(
         user = session.user
         actor = auth_service.principal_for(user, via="session", ip=ip)
         expected = session.csrf_token
-        request.state.user = CurrentUser(user.id, user.email, user.full_name)
+        request.state.user = CurrentUser(
+            user.id, user.email, user.full_name, user.email_confirmed_at is not None
+        )
     request.state.actor, request.state.csrf_token = actor, expected
     return _Identity(actor, by_session=session is not None, csrf_expected=expected)
 

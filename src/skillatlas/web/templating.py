@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from skillatlas import __version__
 from skillatlas.auth.permissions import ANONYMOUS, allowed
 from skillatlas.geo import country_name
+from skillatlas.web.nav import menu
 from skillatlas.web.security import CSRF_COOKIE
 
 
@@ -26,12 +28,79 @@ def _who(request: Request) -> dict[str, Any]:
         "csrf_token": csrf or "",
         # Pages show a button only to whoever may press it, asking the one permission check.
         "can": lambda action, **facts: allowed(actor, action, **facts),
+        # the menu: only what this person can use (web.nav)
+        "nav_groups": lambda: menu(actor, getattr(request.state, "user", None)),
     }
+
+
+def field_id(name: str) -> str:
+    """The HTML id of a form field: `f-` and the name with dots and brackets as dashes."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+
+
+def field_title(name: str) -> str:
+    """A field's name as words, for the error summary: "availability.0.starts_on" -> "Availability, line 1, starts on"."""
+    words = []
+    for part in name.split("."):
+        words.append(f"line {int(part) + 1}" if part.isdigit() else part.replace("_", " "))
+    text = ", ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def field_error(errors: Any, name: str) -> str | None:
+    """The message for field `name` (or for any part of it: "availability.0.starts_on" belongs to "availability")."""
+    if not isinstance(errors, dict) or not errors:
+        return None
+    if name in errors:
+        return errors[name]
+    for key, message in errors.items():
+        if key.startswith(name + "."):
+            rest = key[len(name) + 1 :]
+            return f"{field_title(rest)}: {message}" if rest else message
+    return None
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """1234567.8 -> "1,234,568" (digits after the point as asked); None -> "–"."""
+    if value is None or value == "":
+        return "–"
+    try:
+        return f"{float(value):,.{digits}f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def money(value: Any, currency: str = "€") -> str:
+    """1200.0 -> "€1,200"; 99.5 -> "€99.50"; None -> "–"."""
+    if value is None or value == "":
+        return "–"
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+    return f"{currency}{text}"
+
+
+def percent(value: Any, digits: int = 0) -> str:
+    """A share 0..1 as a percentage: 0.4567 -> "46%"."""
+    if value is None or value == "":
+        return "–"
+    try:
+        return f"{float(value) * 100:.{digits}f}%"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 templates = Jinja2Templates(
     directory=str(resources.files("skillatlas.web") / "templates"), context_processors=[_who]
 )
 templates.env.globals["version"] = __version__
+templates.env.globals["field_error"] = field_error
+templates.env.globals["field_id"] = field_id
+templates.env.globals["field_title"] = field_title
+templates.env.filters["money"] = money
+templates.env.filters["number"] = number
+templates.env.filters["percent"] = percent
 templates.env.filters["country"] = country_name
 templates.env.filters["label"] = lambda value: str(getattr(value, "value", value)).replace("_", " ")
