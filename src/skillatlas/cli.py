@@ -129,6 +129,7 @@ def _mount_domains() -> None:
     from skillatlas.intelligence.cli import intelligence_app, skills_app
     from skillatlas.kpi.cli import app as kpi_app
     from skillatlas.learning.cli import app as learning_app
+    from skillatlas.mail.cli import app as mail_app
     from skillatlas.roles.cli import app as roles_app
     from skillatlas.taxonomy.cli import app as taxonomy_app
 
@@ -142,6 +143,7 @@ def _mount_domains() -> None:
     app.add_typer(experts_app, name="experts")
     app.add_typer(roles_app, name="roles")
     app.add_typer(learning_app, name="learning")
+    app.add_typer(mail_app, name="mail")
     app.command(name="demo")(demo)
 
 

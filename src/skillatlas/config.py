@@ -25,6 +25,19 @@ class Settings(BaseSettings):
     # Dense embeddings for search and skill extraction: "use-m3" (default, chosen by
     # bench/skill_extraction.py), "e5-small", or "none" for lexical (BM25) only.
     embedding_backend: str = "use-m3"
+    # Mail (skillatlas.mail): every message is written to the outbox table; with an SMTP URL it is also sent,
+    # after the transaction that wrote it commits. smtp://user:password@host:587?starttls=1, or smtps://host
+    # (TLS from the first byte); without one the office reads the outbox at /office/outbox.
+    smtp_url: str | None = None
+    mail_from: str = "SkillAtlas <noreply@localhost>"
+    smtp_timeout: float = 10.0
+    # The site's address as its users reach it, for links in mails (default: http://host:port).
+    public_url: str | None = None
+
+    @property
+    def site_url(self) -> str:
+        """Where the site is reached, without a trailing slash: links in mails start with it."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

@@ -9,6 +9,7 @@ from skillatlas.experts import models as experts_models
 from skillatlas.intelligence import models as intelligence_models
 from skillatlas.kpi import models as kpi_models
 from skillatlas.learning import models as learning_models
+from skillatlas.mail import models as mail_models
 from skillatlas.people import models as people_models
 from skillatlas.privacy import models as privacy_models
 from skillatlas.roles import models as roles_models
@@ -25,6 +26,7 @@ __all__ = [
     "intelligence_models",
     "kpi_models",
     "learning_models",
+    "mail_models",
     "metadata",
     "people_models",
     "privacy_models",

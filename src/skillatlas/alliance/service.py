@@ -41,6 +41,7 @@ from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.db import utcnow
 from skillatlas.errors import AlreadyExists, Conflict, NotFound
 from skillatlas.kpi import service as kpi_service
+from skillatlas.mail import notify as mail_notify
 from skillatlas.people import service as people_service
 from skillatlas.validation import slugify
 
@@ -542,6 +543,7 @@ def cancel_registration(
     if first_waiting is not None:
         first_waiting.status = RegistrationStatus.REGISTERED
         db.flush()
+        mail_notify.waitlist_promoted(db, first_waiting)
     return first_waiting
 
 

@@ -43,6 +43,7 @@ from skillatlas.credentials.verify import ResolutionError, ResolvedKey, resolve_
 from skillatlas.credentials.verify import verify as verify_credential
 from skillatlas.errors import Conflict, InvalidInput, NotFound
 from skillatlas.kpi import service as kpi_service
+from skillatlas.mail import notify as mail_notify
 from skillatlas.people.models import Person
 from skillatlas.taxonomy.models import Skill
 from skillatlas.validation import slugify
@@ -427,6 +428,7 @@ def issue(
     issued = _Signer(db, achievement, issuing, now).sign(person, data.format)
     db.add(issued)
     db.flush()
+    mail_notify.credential_received(db, issued)
     audit.record(
         db=db,
         actor=actor,

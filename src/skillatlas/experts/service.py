@@ -41,6 +41,7 @@ from skillatlas.experts.schemas import (
     ProposalStep,
     ShortlistEntry,
 )
+from skillatlas.mail import notify as mail_notify
 from skillatlas.people import service as people_service
 from skillatlas.people.models import Person, PersonSkill
 from skillatlas.search.backends import get_backend
@@ -520,6 +521,7 @@ def propose(
     _history(proposal, ProposalStatus.PROPOSED, actor, now)
     db.add(proposal)
     db.flush()
+    mail_notify.proposal_step(db, proposal)
     audit.record(db=db, actor=actor, action="expert.propose", object_type="expert_proposal", object_id=proposal.id,
                  details={"request_id": request_id, "expert_id": expert_id})  # fmt: skip
     return proposal
@@ -556,6 +558,7 @@ def step(
     proposal.updated_at = now
     _history(proposal, data.status, actor, now)
     db.flush()
+    mail_notify.proposal_step(db, proposal)
     audit.record(db=db, actor=actor, action=f"expert.proposal.{data.status.value}", object_type="expert_proposal",
                  object_id=proposal.id, details={"rating": data.rating} if data.rating else None)  # fmt: skip
     return proposal

@@ -21,6 +21,7 @@ from skillatlas.learning.models import (
     PlanState,
 )
 from skillatlas.learning.schemas import OutcomeIn, PlanEdit, PlanIn, PlanRead
+from skillatlas.mail import notify as mail_notify
 from skillatlas.people import service as people_service
 from skillatlas.people.models import PersonSkill, SkillLevel, SkillSource
 from skillatlas.people.schemas import PersonSkillIn
@@ -154,6 +155,7 @@ def propose(*, db: Session, actor: Principal, plan_id: int) -> DevelopmentPlan:
         raise Conflict(f"the plan is {plan.state.value}, not a draft", field="state")
     plan.state = PlanState.PROPOSED
     db.flush()
+    mail_notify.plan_step(db, plan, "proposed")
     return plan
 
 
@@ -178,6 +180,7 @@ def agree(*, db: Session, actor: Principal, plan_id: int, side: str | None = Non
     if plan.worker_agreed_at and plan.employer_agreed_at:
         plan.state = PlanState.AGREED
         _count(db, plan, "development_plan")
+        mail_notify.plan_step(db, plan, "agreed")
     db.flush()
     audit.record(db=db, actor=actor, action=f"learning.plan.agree_{side}", object_type="development_plan",
                  object_id=plan.id)  # fmt: skip
@@ -270,6 +273,7 @@ def record_outcome(*, db: Session, actor: Principal, plan_id: int, data: Outcome
         version = roles_service.get_version_by_id(db=db, version_id=plan.role_version_id)
         uris = list(db.scalars(select(Skill.uri).where(Skill.id.in_([s.skill_id for s in version.skills]))))
         _count(db, plan, "upskilled", uris)
+        mail_notify.plan_step(db, plan, "completed")
     db.flush()
     audit.record(db=db, actor=actor, action="learning.plan.record_outcome", object_type="development_plan",
                  object_id=plan.id, details={"course_id": data.course_id, "outcome": data.outcome.value})  # fmt: skip

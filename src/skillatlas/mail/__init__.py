@@ -1,0 +1,1 @@
+"""Mail: messages rendered from templates, kept in the outbox, sent through SMTP after the commit."""
