@@ -1312,34 +1312,46 @@ and `skill/competence` under `S`.
 
 ## Automotive flag
 
-`automotive=1` marks skills relevant to the automotive sector (vehicles, batteries, hydrogen,
-electronics, software, repair and maintenance); {sk["automotive"]:,} skills carry it. It is
-derived by a keyword and hierarchy rule (`automotive_reason` in
-`scripts/build_esco_bundle.py` has the exact regular expressions). A skill is flagged when
+`automotive=1` marks skills specific to the automotive ecosystem (road vehicles, batteries,
+hydrogen as a fuel, vehicle electronics and embedded software, their manufacture, repair,
+maintenance and sale); {sk["automotive"]:,} skills carry it. Cross-sector skills that every
+industry uses are not flagged: a programming language, query language or named ICT tool ("ABAP",
+"Java (computer programming)", "Jenkins (tools for software configuration management)") is general
+ICT even though vehicle software is written with it. It is derived by a keyword and hierarchy rule
+(`automotive_reason` in `skillatlas/taxonomy/automotive.py` has the exact regular expressions;
+every term matches whole words only, acronyms such as ADAS, OBD, EV and CAN bus only in capitals).
+A skill is flagged when
 
 1. its preferred label names a vehicle, vehicle part, battery, hydrogen or electric-drive term
    (vehicle, car, truck, motorcycle, engine, brake, tyre, gearbox, powertrain, chassis,
-   battery, fuel cell, hydrogen, electric motor, charging station, ADAS, telematics, ...) or an
-   electronics/software term (electronics, sensor, actuator, embedded system, firmware,
-   semiconductor, circuit board, mechatronics, electrical systems/equipment/wiring, software,
-   programming, robotics); or
-2. an alternative label names one of the vehicle/battery/hydrogen terms (ESCO 1.2 added
-   battery-value-chain alternative labels such as "adhere to battery standard procedures"); or
+   battery, fuel cell, hydrogen, electric motor, charging station, ADAS, telematics, ...), an
+   electronics term (electronics, electronic components/systems/equipment, sensor, actuator,
+   embedded system, firmware, semiconductor, circuit board, mechatronics, electrical
+   systems/equipment/wiring, robotics) or a software-engineering term (software architecture,
+   design, development, testing, releases, CAD/CAE/CAM software, ...; not "software" alone,
+   which also names astrology, trading or typesetting software); or
+2. an alternative label names one of the vehicle/battery terms, or hydrogen as a fuel (ESCO 1.2
+   added battery-value-chain alternative labels such as "adhere to battery standard
+   procedures"); or
 3. its description names automotive, automobiles, motor/electric/hybrid vehicles,
    powertrains, drivetrains or fuel cells; or
 4. it sits under one of these ESCO 1.1.1 hierarchy groups: {groups}
-   (motor vehicles/ships/aircraft, electronics and automation, software and applications
-   development, programming computer systems, driving heavy and light vehicles, assembling
-   electrical and electronic products);
+   (motor vehicles/ships/aircraft, electronics and automation, driving heavy and light
+   vehicles, assembling electrical and electronic products; the software groups are left out,
+   as they hold every programming language and ICT tool);
 
-unless it is about another transport mode or an unrelated domain: a preferred label naming
-aircraft, ships, rail, bicycles, musical instruments, medical devices, lifts, textiles,
-agricultural or mining machinery, office/media software and the like removes the flag (unless
-it also names a road vehicle: car, truck, bus, motorcycle, motor vehicle, ...), and so does
-such a term in the first sentence of the description when the flag did not come from the
-preferred label. Repair and maintenance skills are flagged through the terms above
-("maintain vehicle engines", "repair electronic components"); generic machinery maintenance is
-not. "search/game engine" never counts as an engine.
+unless its preferred label names a programming, query or markup language or an ICT tool (a
+bracketed qualifier such as "(computer programming)", or ESCO's description of a language or tool
+when the flag did not come from the preferred label), or it is about another transport mode or an
+unrelated domain: a preferred label naming watches or clocks, aircraft, ships, rail, bicycles,
+musical instruments, medical devices or ambulances, lifts, textiles, agricultural or mining
+machinery, consumer electronics, telecommunications, buildings, cargo, office/media software and
+the like removes the flag (unless it also names a road vehicle: car, truck, bus, motorcycle, motor
+vehicle, ...), and so does such a term in the first sentence of the description when the flag did
+not come from the preferred label. Compounds whose car, truck or engine is not a road vehicle's
+("lift car", "kiln car", "engine room", "steam engine", "search/game engine") never count.
+Repair and maintenance skills are flagged through the terms above ("maintain vehicle engines",
+"repair electronic components"); generic machinery maintenance is not.
 """
 
 
