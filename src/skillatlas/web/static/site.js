@@ -56,6 +56,8 @@
     var levels = JSON.parse(picker.dataset.levels || "[]");
     var withLevel = picker.dataset.withLevel === "true";
     var levelLabel = picker.dataset.levelLabel || "Level";
+    var noun = picker.dataset.noun || "skill";
+    var source = picker.dataset.source || "/api/taxonomy/skills";
     var list = picker.querySelector("ul.picked");
     var empty = picker.querySelector(".empty-note");
     var search = picker.querySelector("input.skill-search");
@@ -127,7 +129,7 @@
     function show(found) {
       options.innerHTML = "";
       if (!found.length) {
-        options.appendChild(el("li", { "class": "none" }, "No skill matches “" + lastQuery + "”."));
+        options.appendChild(el("li", { "class": "none" }, "No " + noun + " matches “" + lastQuery + "”."));
       }
       found.forEach(function (skill, i) {
         var item = el("li", { role: "option", id: picker.id + "-opt-" + i, "data-uri": skill.uri, "data-label": skill.preferred_label, "aria-selected": "false" });
@@ -150,7 +152,7 @@
       if (query.length < 2) { close(); return; }
       timer = setTimeout(function () {
         lastQuery = query;
-        fetch("/api/taxonomy/skills?limit=12&q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+        fetch(source + "?limit=12&q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (found) { if (search.value.trim() === query) show(found); })
           .catch(function () { close(); });
@@ -177,7 +179,16 @@
     if (run) {
       var text = picker.querySelector("textarea.suggest-text");
       var out = picker.querySelector(".suggestions");
+      // data-suggest-from: the form's own text (a description, a CV) is what the suggestion reads by default
+      var from = picker.dataset.suggestFrom ? document.getElementById(picker.dataset.suggestFrom) : null;
+      var details = picker.querySelector("details.suggest");
+      if (from && details) {
+        details.addEventListener("toggle", function () {
+          if (details.open && !text.value.trim() && from.value.trim()) text.value = from.value;
+        });
+      }
       run.addEventListener("click", function () {
+        if (!text.value.trim() && from && from.value.trim()) text.value = from.value;
         if (!text.value.trim()) { out.textContent = "Paste a text first."; return; }
         out.textContent = "Looking for skills…";
         run.disabled = true;
