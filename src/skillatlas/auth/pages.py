@@ -43,7 +43,7 @@ def _with_session(request: Request, target: str, token: str) -> RedirectResponse
 def login_form(request: Request, next: str | None = None, reset: bool = False) -> HTMLResponse:
     """The login form."""
     return templates.TemplateResponse(
-        request, "auth/login.html", {"values": {}, "next": _safe_next(next), "reset": reset}
+        request, "auth/login.html", {"values": {}, "next": _safe_next(next, default="/home"), "reset": reset}
     )
 
 
