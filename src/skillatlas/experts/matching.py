@@ -20,6 +20,22 @@ CEFR = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 WORKING_LANGUAGE = CEFR.index("B2") + 1
 MODES = ("remote", "on_site", "either")
 
+# Minimum relevance (issue 13: a shortlist listed experts scoring 0.01, who matched nothing). An expert who
+# passes the hard filters is shortlisted only when
+#   - they hold at least one requested skill (any level, any source), or
+#   - the request's words are in their profile with at least MIN_LEXICAL_SHARE of the best BM25 score, or
+#   - the cosine of the request and the profile reaches the backend's DENSE_FLOOR (raw cosine: the
+#     normalised one ranks against the pool's median, so some expert always looks similar),
+# an expert found by text alone also needing a combined relevance (words and meaning, before the small
+# adjustments for place, track record and fairness) of at least MIN_RELEVANCE. With nobody left the page
+# says "no suitable expert yet".
+# DENSE_FLOOR was read off the demo's experts: with use-m3 a matching request reaches 0.30-0.54 and an
+# unrelated one ("sourdough bakery", "knitting", "orchestra staff") at most 0.09; e5-small puts everything
+# at 0.75-0.81 and a matching request at 0.88-0.89.
+DENSE_FLOOR = {"use-m3": 0.20, "e5-small": 0.84}
+MIN_LEXICAL_SHARE = 0.2
+MIN_RELEVANCE = 0.05
+
 
 @dataclass(frozen=True, slots=True)
 class Weights:
@@ -247,10 +263,12 @@ def rank(
     k: int = 10,
     weights: Weights | None = None,
     only: int | None = None,
+    dense_floor: float | None = None,
 ) -> list[Match]:
-    """The best `k` experts that pass the hard constraints, by structured fit, text similarity and fairness.
+    """The best `k` relevant experts that pass the hard constraints, by structured fit, text and fairness.
 
-    `lexical` and `dense` are raw text scores of the request against every expert (BM25, cosine), or None.
+    `lexical` and `dense` are raw text scores of the request against every expert (BM25, cosine), or None;
+    a cosine below `dense_floor` (the backend's DENSE_FLOOR) counts as no similarity at all.
     `only` (a person id) scores that one expert exactly as the shortlist would, or returns nothing when the
     hard constraints exclude them.
     """
@@ -264,6 +282,8 @@ def rank(
     den = (
         _normalised(dense, keep, floor_at_median=True) if dense is not None else np.zeros(n, dtype=np.float32)
     )
+    if dense is not None and dense_floor is not None:
+        den = np.where(dense >= dense_floor, den, 0.0).astype(np.float32)
     ws = w.structured if query.skills else 0.0
     wl = w.lexical if lexical is not None else 0.0
     wd = w.dense if dense is not None else 0.0
@@ -271,7 +291,7 @@ def rank(
         wl, wd = float(lexical is not None), float(dense is not None)
     total_weight = ws + wl + wd or 1.0
     score = (ws * structured + wl * lex + wd * den) / total_weight
-    relevant = (structured > 0) | (lex > 0) | (den > 0)
+    relevant = (structured > 0) | (((lex >= MIN_LEXICAL_SHARE) | (den > 0)) & (score >= MIN_RELEVANCE))
     score += _soft(pool, query, w)
     eligible = keep & relevant
     if only is not None:

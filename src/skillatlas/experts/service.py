@@ -21,6 +21,7 @@ from skillatlas.auth.permissions import SYSTEM, Principal, authorize
 from skillatlas.errors import Conflict, InvalidInput, NotFound
 from skillatlas.experts import policy as _policy  # noqa: F401  (registers the rules)
 from skillatlas.experts.matching import (
+    DENSE_FLOOR,
     LEVELS,
     SOURCES,
     ExpertPool,
@@ -348,6 +349,7 @@ def match_query(
         dense=snapshot.texts.dense_scores(text),
         k=k,
         only=only,
+        dense_floor=DENSE_FLOOR.get(snapshot.texts.backend.name),  # minimum relevance, see matching.py
     )
 
 
