@@ -128,7 +128,59 @@ def remove_skill(*, db: Session, actor: Principal, person_id: int, uri: str) -> 
     record = db.get(PersonSkill, (person_id, skill_id)) if skill_id is not None else None
     if record is None:
         raise NotFound(f"person {person_id} has no skill {uri!r}", field="uri")
+    if record.source != SkillSource.CLAIMED and actor.person_id == person_id and not actor.is_system:
+        # proof stays on the record: a person removes their own claims, not what others assessed or certified
+        raise PermissionDenied(KEPT[record.source])
     db.delete(record)
     db.flush()
     audit.record(db=db, actor=actor, action="person.skills.remove", object_type="person", object_id=person_id,
                  details={"uri": uri})  # fmt: skip
+
+
+#: Why a skill shown to its person cannot be removed by them (My skills explains it in these words).
+KEPT = {
+    SkillSource.ASSESSED: "this skill was assessed (a course you passed, or the office): it stays on your record",
+    SkillSource.CREDENTIALED: "this skill is proven by a credential you received: it stays on your record",
+}
+
+
+def save_claims(
+    *, db: Session, actor: Principal, person_id: int, skills: list[PersonSkillIn], replace: bool = False
+) -> list[PersonSkillRead]:
+    """What a person says they can do: listed skills are claimed or their claimed level changed; with `replace`,
+    claims left out of the list are removed. Assessed and credentialed skills are kept as they are (a claim
+    never replaces proof, nor removes it). A skill URI outside the taxonomy is refused, nothing saved."""
+    person = get(db=db, person_id=person_id)
+    authorize(actor, "person.skills.write", **_person_facts(person))
+    uris = [s.uri for s in skills]
+    known = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))).all()) if uris else {}
+    missing = [u for u in uris if u not in known]
+    if missing:
+        raise InvalidInput(f"unknown skill URI {missing[0]!r}", field="skills")
+    records = {
+        r.skill_id: r for r in db.scalars(select(PersonSkill).where(PersonSkill.person_id == person_id))
+    }
+    listed: set[int] = set()
+    added, changed, removed = [], [], []
+    for item in skills:
+        skill_id = known[item.uri]
+        listed.add(skill_id)
+        record = records.get(skill_id)
+        if record is None:
+            db.add(PersonSkill(person_id=person_id, skill_id=skill_id, level=item.level,
+                               source=SkillSource.CLAIMED, evidence=item.evidence, years=item.years))  # fmt: skip
+            added.append(item.uri)
+        elif record.source == SkillSource.CLAIMED and record.level != item.level:
+            record.level = item.level
+            changed.append(item.uri)
+    if replace:
+        uri_of = dict(db.execute(select(Skill.id, Skill.uri).where(Skill.id.in_(list(records)))).all())
+        for skill_id, record in records.items():
+            if skill_id not in listed and record.source == SkillSource.CLAIMED:
+                db.delete(record)
+                removed.append(uri_of.get(skill_id, ""))
+    db.flush()
+    if added or changed or removed:
+        audit.record(db=db, actor=actor, action="person.skills.write", object_type="person", object_id=person_id,
+                     details={"added": added, "changed": changed, "removed": removed})  # fmt: skip
+    return skills_of(db=db, actor=SYSTEM, person_id=person_id)
