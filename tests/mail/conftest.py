@@ -23,6 +23,8 @@ from skillatlas.config import Settings
 from skillatlas.mail import service as mail_service
 from skillatlas.web.app import create_app
 from tests.conftest import NOW
+from tests.experts.conftest import esco, orgs  # noqa: F401  (fixtures for the notification tests)
+from tests.learning.conftest import catalogue  # noqa: F401  (a fixture for the notification tests)
 
 SENDER = "SkillAtlas <noreply@skillatlas.test>"
 SMTP_USER = "mailer@skillatlas.test"

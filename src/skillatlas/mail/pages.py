@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from skillatlas.errors import SkillAtlasError
 from skillatlas.mail import accounts, service
 from skillatlas.web.deps import DB, Actor, Now
+from skillatlas.web.nav import add_nav, may
 from skillatlas.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -87,13 +88,4 @@ def message(request: Request, db: DB, actor: Actor, message_id: int) -> HTMLResp
     return templates.TemplateResponse(request, "mail/message.html", {"message": found})
 
 
-def _nav() -> None:
-    """The office's menu entry (web.nav, where the platform has one)."""
-    try:
-        from skillatlas.web.nav import add_nav, may
-    except ImportError:  # pragma: no cover - a platform without a menu module
-        return
-    add_nav("Outbox", "/office/outbox", "Office", may("mail.outbox.read"), order=85)
-
-
-_nav()
+add_nav("Outbox", "/office/outbox", "Office", may("mail.outbox.read"), order=85)

@@ -188,6 +188,8 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(exc.recipients.values()), (0, b""))
         text = f"the server refused the recipient: {code} {reply.decode(errors='replace')}"
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        text = f"the server refused the login: {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
     elif isinstance(exc, smtplib.SMTPResponseException):
         reply = (
             exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
