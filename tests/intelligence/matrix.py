@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.auth.matrix_support import EVERYONE, STAFF, USERS, Case, World, fixed, public
+from skillatlas.intelligence import importing
+from tests.auth.matrix_support import ALL_ROLES, EVERYONE, STAFF, USERS, Case, World, fixed, public
+from tests.conftest import NOW
 from tests.taxonomy.matrix import ensure_esco
 
 
 def arrange(world: World, sessions: sessionmaker[Session]) -> None:
     ensure_esco(world, sessions)  # extraction and job titles need skills and occupations
+    # The import page imports a file checked before: each user has one kept (a visitor has none).
+    uploads = importing.uploads_dir(world.clients["anonymous"].app.state.settings.data_dir)
+    world.extra["job_ad_uploads"] = {
+        role: importing.keep_upload(
+            uploads,
+            user_id=world.user_ids[role],
+            filename=f"kept-{role}.csv",
+            content=_ads(role, world)["file"][1],
+            now=NOW,
+        )
+        for role in ALL_ROLES
+        if role in world.user_ids
+    }
 
 
 def _ads(role: str, world: World) -> dict[str, tuple[str, bytes, str]]:
@@ -32,6 +47,17 @@ ENTRIES: dict[tuple[str, str], Case] = {
         EVERYONE, fixed("/intelligence/extract"), form=lambda role, w: {"text": "battery design"}
     ),
     ("GET", "/intelligence/demand"): public("/intelligence/demand"),
+    # The import page: a check of the file (nothing saved), then the import of the file kept for its user.
+    ("GET", "/intelligence/job-ads/import"): Case(STAFF, fixed("/intelligence/job-ads/import")),
+    ("GET", "/intelligence/job-ads/template.csv"): public("/intelligence/job-ads/template.csv"),
+    ("POST", "/intelligence/job-ads/preview"): Case(
+        STAFF, fixed("/intelligence/job-ads/preview"), files=_ads
+    ),
+    ("POST", "/intelligence/job-ads/import"): Case(
+        STAFF,
+        fixed("/intelligence/job-ads/import"),
+        form=lambda role, w: {"token": w.extra["job_ad_uploads"].get(role, "")},
+    ),
     # Everyone with an account adds skills to their own profile; a visitor is sent to log in.
     ("POST", "/intelligence/extract/accept"): Case(
         USERS,

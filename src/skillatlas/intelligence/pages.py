@@ -1,37 +1,85 @@
-"""HTML pages of market intelligence: find the skills in a text; the skills-demand dashboard."""
+"""HTML pages of market intelligence: find the skills in a text; import job ads (preview first); demand."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
+from skillatlas.auth.permissions import authorize
 from skillatlas.errors import InvalidInput, NotAuthenticated, SkillAtlasError
 from skillatlas.geo import EU_COUNTRIES
-from skillatlas.intelligence import service
+from skillatlas.intelligence import importing, language, service
 from skillatlas.intelligence.api import engine
+from skillatlas.intelligence.schemas import ExtractedSkillRead
 from skillatlas.people import service as people_service
 from skillatlas.people.schemas import PersonSkillIn
+from skillatlas.search.index import FusionSettings
 from skillatlas.validation import parse_input
-from skillatlas.web.deps import DB, Actor, Today
+from skillatlas.web.deps import DB, Actor, Now, Today
 from skillatlas.web.forms import form_again, form_values
+from skillatlas.web.nav import add_nav, may
 from skillatlas.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT = 100_000
+IMPORT = "intelligence.job_ads.import"
+MY_SKILLS = "/my/skills"  # the person's own skills page (people domain)
+
+add_nav("Import job ads", "/intelligence/job-ads/import", "Office", may(IMPORT), order=65)
 
 
 def highlight(text: str, evidences: list[str]) -> Markup:
-    """The text, escaped, with each evidencing sentence marked."""
+    """The text, escaped, with each evidencing sentence marked and numbered as in `evidences` (1, 2, ...)."""
     marked = str(escape(text))
-    for evidence in sorted(set(evidences), key=len, reverse=True):
+    numbers = {e: n for n, e in enumerate(dict.fromkeys(evidences), start=1)}
+    for evidence in sorted(numbers, key=len, reverse=True):
         safe = str(escape(evidence))
         if safe and safe in marked:
-            marked = marked.replace(safe, f"<mark>{safe}</mark>", 1)
+            n = numbers[evidence]
+            marked = marked.replace(
+                safe, f'<mark>{safe}</mark><sup class="evidence-no" id="evidence-{n}">{n}</sup>', 1
+            )
     return Markup(re.sub(r"\n", "<br>", marked))
+
+
+# The extractor's score: the fused lexical and semantic similarity (0..1) plus up to `coverage_weight` when the
+# text spells out the skill's name (search.index.FusionSettings); 1.8 with the chosen defaults.
+TOP_SCORE = 1.0 + FusionSettings().coverage_weight
+
+
+def strength(score: float) -> tuple[str, int]:
+    """A score as words and a bar width (percent): what a person reads instead of a number.
+
+    "strong": the text names the skill nearly word for word; "good": most of its name or a close paraphrase;
+    "possible": related in meaning (import counts demand from 0.5 up); "weak": a distant relative.
+    """
+    width = max(4, min(100, round(100 * score / TOP_SCORE)))
+    if score >= 1.2:
+        return "strong match", width
+    if score >= 0.8:
+        return "good match", width
+    if score >= 0.5:
+        return "possible match", width
+    return "weak match", width
+
+
+def found_rows(skills: list[ExtractedSkillRead]) -> list[dict[str, Any]]:
+    """The skills found, each with its strength in words and the number of its evidence in the text."""
+    numbers = {e: n for n, e in enumerate(dict.fromkeys(s.evidence for s in skills[:10]), start=1)}
+    rows = []
+    for s in skills:
+        words, width = strength(s.score)
+        rows.append({"skill": s, "strength": words, "width": width, "evidence_no": numbers.get(s.evidence)})
+    return rows
 
 
 @router.get("/intelligence/extract", response_class=HTMLResponse)
@@ -50,15 +98,29 @@ async def extract(request: Request, db: DB) -> HTMLResponse:
             raise InvalidInput("text: paste a job ad, CV or course description", field="text")
         if len(text) > MAX_TEXT:
             raise InvalidInput(f"text: at most {MAX_TEXT:,} characters", field="text")
-        found = service.extract_skills(
-            db=db, extractor=engine(request).skill_extractor(db), text=text, top=20
+        # The taxonomy is the English ESCO: a text in another language would give guesses, not skills.
+        other = None if values.get("anyway") else language.not_english(text)
+        if other is not None:
+            return templates.TemplateResponse(
+                request, "intelligence/extract.html", {"values": values, "other_language": other}
+            )
+        found = await run_in_threadpool(
+            lambda: service.extract_skills(
+                db=db, extractor=engine(request).skill_extractor(db), text=text, top=20
+            )
         )
     except SkillAtlasError as exc:
         return form_again(request, db, "intelligence/extract.html", exc, {"values": values})
     return templates.TemplateResponse(
         request,
         "intelligence/extract.html",
-        {"values": values, "skills": found, "highlighted": highlight(text, [s.evidence for s in found[:10]])},
+        {
+            "values": values,
+            "skills": found,
+            "rows": found_rows(found),
+            "highlighted": highlight(text, [s.evidence for s in found[:10]]),
+            "my_skills": MY_SKILLS,
+        },
     )
 
 
@@ -81,7 +143,9 @@ async def accept(request: Request, db: DB, actor: Actor) -> HTMLResponse:
     except SkillAtlasError as exc:
         return form_again(request, db, "intelligence/extract.html", exc, {"values": {}})
     return templates.TemplateResponse(
-        request, "intelligence/extract.html", {"values": {}, "accepted": len(claims), "profile": saved}
+        request,
+        "intelligence/extract.html",
+        {"values": {}, "accepted": len(claims), "profile": saved, "my_skills": MY_SKILLS},
     )
 
 
@@ -108,4 +172,126 @@ def demand(
             "start": start_date,
             "end": end_date,
         },
+    )
+
+
+# --- importing job ads: check the file (nothing saved), then import it ---------------------------------
+
+
+def _uploads(request: Request) -> Path:
+    return importing.uploads_dir(request.app.state.settings.data_dir)
+
+
+def _import_context(db: Session, today: dt.date, **extra: Any) -> dict[str, Any]:
+    """What the import page always shows: the files imported so far and the job ads per month."""
+    per_month = importing.ads_per_month(db, today)
+    return {
+        "values": {},
+        "history": importing.recent_imports(db),
+        "per_month": per_month,
+        "month_max": max((n for _, n in per_month), default=0),
+        "total_ads": importing.total_ads(db),
+        "template_href": "/intelligence/job-ads/template.csv",
+        **extra,
+    }
+
+
+def _demand_href(first: dt.date | None, today: dt.date) -> str:
+    """The demand page over a period that shows every imported ad (at least the last twelve months)."""
+    start = today - dt.timedelta(days=365)
+    if first is not None and first < start:
+        start = first
+    return f"/intelligence/demand?start={start.isoformat()}&end={today.isoformat()}"
+
+
+@router.get("/intelligence/job-ads/import", response_class=HTMLResponse)
+def import_form(request: Request, db: DB, actor: Actor, today: Today) -> HTMLResponse:
+    """Upload job ads (CSV or JSON lines): first a check of every row, then the import."""
+    authorize(actor, IMPORT)
+    return templates.TemplateResponse(request, "intelligence/import.html", _import_context(db, today))
+
+
+@router.get("/intelligence/job-ads/template.csv")
+def import_template() -> Response:
+    """An example file with the columns the import reads."""
+    return Response(
+        importing.TEMPLATE_CSV,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="job-ads-template.csv"'},
+    )
+
+
+@router.post("/intelligence/job-ads/preview", response_class=HTMLResponse)
+async def import_preview(
+    request: Request,
+    db: DB,
+    actor: Actor,
+    today: Today,
+    now: Now,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """The dry run: counts, the first rows as read, every row's problem by line number; nothing is saved."""
+    authorize(actor, IMPORT)  # before reading the file
+    try:
+        if file is None or not file.filename:
+            raise InvalidInput("file: choose a CSV or JSON-lines file", field="file")
+        filename = Path(file.filename).name[:200]
+        content = await file.read()
+        preview = await run_in_threadpool(
+            lambda: importing.preview_job_ads(
+                db=db, actor=actor, content=content, filename=filename, today=today
+            )
+        )
+    except SkillAtlasError as exc:
+        context = await run_in_threadpool(_import_context, db, today)
+        return form_again(request, db, "intelligence/import.html", exc, context)
+    token = None
+    if preview.ok and actor.user_id is not None:
+        token = importing.keep_upload(
+            _uploads(request), user_id=actor.user_id, filename=filename, content=content, now=now
+        )
+    context = await run_in_threadpool(_import_context, db, today)
+    return templates.TemplateResponse(
+        request, "intelligence/import.html", {**context, "preview": preview, "token": token}
+    )
+
+
+@router.post("/intelligence/job-ads/import", response_class=HTMLResponse)
+async def import_run(request: Request, db: DB, actor: Actor, today: Today, now: Now) -> HTMLResponse:
+    """Imports the file checked a moment ago, in one transaction; skill extraction runs off the event loop."""
+    authorize(actor, IMPORT)
+    form = await request.form()
+    token = str(form.get("token") or "")
+    uploads = _uploads(request)
+    try:
+        if actor.user_id is None:
+            raise NotAuthenticated("log in to import job ads")
+        filename, content = importing.kept_upload(uploads, user_id=actor.user_id, token=token, now=now)
+        indexes = engine(request)
+        outcome = await run_in_threadpool(
+            lambda: importing.import_file(
+                db=db,
+                actor=actor,
+                content=content,
+                filename=filename,
+                today=today,
+                make_extractor=lambda: indexes.skill_extractor(db),
+                classify=lambda title: indexes.classify_job_title(db, title),
+            )
+        )
+    except SkillAtlasError as exc:
+        context = await run_in_threadpool(_import_context, db, today)
+        return form_again(request, db, "intelligence/import.html", exc, context)
+    context = await run_in_threadpool(_import_context, db, today)
+    # The kept file goes once the response is sent, that is after the import's transaction committed.
+    return templates.TemplateResponse(
+        request,
+        "intelligence/import.html",
+        {
+            **context,
+            "outcome": outcome,
+            "imported_file": filename,
+            "demand_href": _demand_href(outcome.first_date, today),
+        },
+        background=BackgroundTask(importing.discard_upload, uploads, user_id=actor.user_id, token=token),
     )
