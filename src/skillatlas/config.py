@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "SkillAtlas <noreply@localhost>"
     smtp_timeout: float = 10.0
-    # The site's address as its users reach it, for links in mails (default: http://host:port).
+    # The site's address as its users reach it, for links in mails (default: http://host:port); the same
+    # SKILLATLAS_PUBLIC_URL that issued credentials point to (credentials/settings.py).
     public_url: str | None = None
 
     @property
