@@ -182,6 +182,7 @@ ENTRIES: dict[tuple[str, str], Case] = {
         fresh=True,
     ),
     ("GET", "/account"): Case(USERS, fixed("/account")),
+    ("GET", "/home"): Case(USERS, fixed("/home")),
     ("POST", "/account/tokens"): Case(
         USERS, fixed("/account/tokens"), form=lambda role, w: {"name": "page token", "scopes": "read"}
     ),
