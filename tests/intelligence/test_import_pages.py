@@ -250,9 +250,9 @@ def test_the_page_counts_job_ads_per_month(office_client: TestClient, esco: None
     token = token_of(preview(office_client, GOOD, name="q1.csv").text)
     office_client.post("/intelligence/job-ads/import", data={"token": token})
     page = office_client.get("/intelligence/job-ads/import").text
-    months = dict(re.findall(r"<tr><td>(\d{4}-\d{2})</td><td>([\d,]+)</td>", page))
-    assert len(months) == 12 and list(months)[-1] == "2026-03"  # up to the newest ad's month
-    assert (months["2026-01"], months["2026-02"], months["2026-03"], months["2025-12"]) == (
+    months = dict(re.findall(r"<tr><td>(\w{3} \d{4})</td><td>([\d,]+)</td>", page))
+    assert len(months) == 12 and list(months)[-1] == "Mar 2026"  # up to the newest ad's month
+    assert (months["Jan 2026"], months["Feb 2026"], months["Mar 2026"], months["Dec 2025"]) == (
         "1",
         "1",
         "1",
@@ -278,3 +278,26 @@ def test_a_kept_upload_is_its_users_only_and_short_lived(tmp_path: Path) -> None
     importing.keep_upload(directory, user_id=7, filename="old.csv", content=b"old", now=NOW)
     importing.keep_upload(directory, user_id=9, filename="new.csv", content=b"new", now=later)
     assert len(list(directory.iterdir())) == 2
+
+
+def test_the_command_line_names_every_problem_by_line_too(tmp_path: Path, cli_env, sessions) -> None:
+    from typer.testing import CliRunner
+
+    from skillatlas.cli import app
+
+    with unit_of_work(sessions) as db:
+        taxonomy.import_esco(db=db, directory=FIXTURE)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        BAD.replace("2027-01-01", "2026-01-01"), encoding="utf-8"
+    )  # the CLI's today is the real one
+    checked = CliRunner().invoke(app, ["intelligence", "import-job-ads", "--dry-run", str(bad)])
+    assert checked.exit_code == 2, checked.output
+    for line in (3, 4, 5, 6, 7, 11):
+        assert f"line {line}: {BAD_LINES[line]}" in checked.output.replace("\n", " ").replace("  ", " ")
+    assert "6 problem(s) on 6 line(s): nothing imported" in checked.output
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    dry = CliRunner().invoke(app, ["intelligence", "import-job-ads", "--dry-run", str(good)])
+    assert dry.exit_code == 0 and "would import 3 of 3 ads" in dry.output
+    assert count(sessions, JobAd) == 0

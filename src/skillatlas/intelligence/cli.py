@@ -131,38 +131,59 @@ def job_title(
 @intelligence_app.command("import-job-ads")
 @friendly_errors
 def import_job_ads(
-    file: Path = typer.Argument(..., help="CSV (date,country,title,text[,id]) or JSON lines."),
+    file: Path = typer.Argument(..., help="CSV (id,date,country,title,text) or JSON lines."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report; save nothing."),
     top: int = typer.Option(15, help="Skills kept per ad."),
 ) -> None:
-    """Import job ads and the skills found in them: one transaction, a second import of the same ads counts once."""
-    from skillatlas.intelligence import service
+    """Import job ads and the skills found in them: every row is checked first (each problem named by its line),
+    then all are saved in one transaction, or none; a second import of the same ads adds nothing."""
+    from skillatlas.intelligence import importing
     from skillatlas.intelligence.engine import engine_for
 
     if not file.is_file():
         raise InvalidInput(f"{file} is not a file", field="file")
-    rows = service.read_rows(file.read_bytes(), file.name)
+    content = file.read_bytes()
+    today = dt.date.today()
+    with unit_of_work(open_database()) as db:
+        preview = importing.preview_job_ads(
+            db=db, actor=SYSTEM, content=content, filename=file.name, today=today
+        )
+    for problem in preview.problems:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+    for warning in preview.warnings:
+        console.print(f"[yellow]{warning}[/yellow]", highlight=False)
+    if preview.problems:
+        console.print(
+            f"{len(preview.problems)} problem(s) on {preview.lines_with_problems} line(s): nothing imported",
+            highlight=False,
+        )
+        raise typer.Exit(code=2)
+    if dry_run:
+        console.print(
+            f"would import {preview.new} of {preview.rows} ads ({preview.known} already known"
+            f"{f', {preview.repeated} twice in the file' if preview.repeated else ''}); nothing saved",
+            highlight=False,
+        )
+        return
     settings = get_settings()
     with unit_of_work(open_database()) as db:
         indexes = engine_for(settings.data_dir, settings.embedding_backend)
-        extractor = None if dry_run else indexes.skill_extractor(db)
         with Progress(
             TextColumn("job ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
         ) as bar:
-            task = bar.add_task("ads", total=len(rows))
-            report = service.import_job_ads(
-                db=db, actor=SYSTEM, rows=rows, extractor=extractor, today=dt.date.today(), source=file.name, top=top,
-                dry_run=dry_run, progress=lambda n: bar.advance(task, n),
+            task = bar.add_task("ads", total=preview.new)
+            outcome = importing.import_file(
+                db=db, actor=SYSTEM, content=content, filename=file.name, today=today,
+                make_extractor=lambda: indexes.skill_extractor(db),
                 classify=lambda title: indexes.classify_job_title(db, title),
+                progress=lambda n: bar.advance(task, n), top=top,
             )  # fmt: skip
-    for problem in report.problems[:50]:
-        console.print(f"[red]{problem}[/red]", highlight=False)
-    verb = "would import" if dry_run else "imported"
+    report = outcome.report
     console.print(
-        f"{verb} {report.imported} of {report.rows} ads ({report.duplicates} already known); {report.skills_found} skill links"
+        f"imported {report.imported} of {report.rows} ads ({report.duplicates} already known); "
+        f"{report.skills_found} skill links",
+        highlight=False,
     )
-    if report.problems:
-        raise typer.Exit(code=2)
 
 
 @intelligence_app.command("demand")

@@ -345,6 +345,7 @@ def import_file(
     make_extractor: Callable[[], service.Extractor],
     classify: Callable[[str], int | None] | None = None,
     progress: service.Progress | None = None,
+    top: int = 15,
 ) -> ImportOutcome:
     """Imports the file in the caller's transaction if every row is good (the preview's rules); else nothing."""
     authorize(actor, "intelligence.job_ads.import")
@@ -369,6 +370,7 @@ def import_file(
         source=filename[:200],
         progress=progress,
         classify=classify,
+        top=top,
     )
     return ImportOutcome(report, min(ad.date for _, ad in ads), max(ad.date for _, ad in ads))
 
@@ -468,8 +470,8 @@ def recent_imports(db: Session, limit: int = 10) -> list[ImportedFile]:
     return [ImportedFile(source or "(no file name)", n, first, latest) for source, n, first, latest in rows]
 
 
-def ads_per_month(db: Session, today: dt.date, months: int = 12) -> list[tuple[str, int]]:
-    """Job ads per month posted, the `months` months up to the newest ad's month (or this month)."""
+def ads_per_month(db: Session, today: dt.date, months: int = 12) -> list[tuple[dt.date, int]]:
+    """(first day of the month, job ads posted in it) for the `months` months up to the newest ad's month."""
     newest = db.scalar(select(func.max(JobAd.posted_on))) or today
     year, month = newest.year, newest.month
     wanted = []
@@ -487,7 +489,7 @@ def ads_per_month(db: Session, today: dt.date, months: int = 12) -> list[tuple[s
             .group_by(y, m)
         )
     }
-    return [(f"{a}-{b:02d}", counts.get((a, b), 0)) for a, b in wanted]
+    return [(dt.date(a, b, 1), counts.get((a, b), 0)) for a, b in wanted]
 
 
 def total_ads(db: Session) -> int:
