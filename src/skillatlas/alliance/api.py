@@ -10,13 +10,18 @@ from skillatlas.alliance import service
 from skillatlas.alliance.models import OrganisationType
 from skillatlas.alliance.schemas import (
     CommitteeRead,
+    CommitteeUpdate,
     EventCreate,
     EventRead,
+    EventUpdate,
     GroupCreate,
     GroupMemberIn,
+    GroupMemberUpdate,
     GroupRead,
+    GroupUpdate,
     OrganisationCreate,
     OrganisationRead,
+    OrganisationUpdate,
     RegistrationCreate,
     RegistrationRead,
     WorkPlanItemIn,
@@ -56,6 +61,15 @@ def get_organisation(db: DB, slug: str) -> OrganisationRead:
     return OrganisationRead.model_validate(service.get_organisation(db=db, slug=slug))
 
 
+@router.patch("/organisations/{slug}", response_model=OrganisationRead)
+def update_organisation(db: DB, actor: Actor, slug: str, data: OrganisationUpdate) -> OrganisationRead:
+    """Changes an organisation's details: only the fields sent (the office, or the organisation's managers;
+    membership only the office)."""
+    return OrganisationRead.model_validate(
+        service.update_organisation(db=db, actor=actor, slug=slug, changes=data)
+    )
+
+
 @router.get("/organisations/{slug}/staff", response_model=list[PersonRead])
 def organisation_staff(
     db: DB,
@@ -84,6 +98,12 @@ def get_committee(db: DB, slug: str) -> CommitteeRead:
     return CommitteeRead.model_validate(service.get_committee(db=db, slug=slug))
 
 
+@router.patch("/committees/{slug}", response_model=CommitteeRead)
+def update_committee(db: DB, actor: Actor, slug: str, data: CommitteeUpdate) -> CommitteeRead:
+    """Changes a committee's name, description or priorities (the office and the committee's lead)."""
+    return CommitteeRead.model_validate(service.update_committee(db=db, actor=actor, slug=slug, changes=data))
+
+
 @router.get("/groups", response_model=list[GroupRead])
 def list_groups(db: DB, committee: Annotated[str | None, Query(max_length=80)] = None) -> list[GroupRead]:
     """Working groups and task forces, optionally of one committee."""
@@ -106,6 +126,38 @@ def get_group(db: DB, slug: str) -> GroupRead:
     return service.group_read(service.get_group(db=db, slug=slug))
 
 
+@router.patch("/groups/{slug}", response_model=GroupRead)
+def update_group(db: DB, actor: Actor, slug: str, data: GroupUpdate) -> GroupRead:
+    """Changes a group: only the fields sent (moving it between committees needs those committees' leads)."""
+    service.update_group(db=db, actor=actor, slug=slug, changes=data)
+    db.expire_all()
+    return service.group_read(service.get_group(db=db, slug=slug))
+
+
+@router.patch("/groups/{slug}/members/{organisation}", response_model=GroupRead)
+def update_member(db: DB, actor: Actor, slug: str, organisation: str, data: GroupMemberUpdate) -> GroupRead:
+    """Makes a member organisation the group's lead, or an ordinary member."""
+    service.update_member(
+        db=db,
+        actor=actor,
+        group=service.get_group(db=db, slug=slug),
+        organisation_slug=organisation,
+        role=data.role,
+    )
+    db.expire_all()
+    return service.group_read(service.get_group(db=db, slug=slug))
+
+
+@router.delete("/groups/{slug}/members/{organisation}", response_model=GroupRead)
+def remove_member(db: DB, actor: Actor, slug: str, organisation: str) -> GroupRead:
+    """Takes an organisation out of a group."""
+    service.remove_member(
+        db=db, actor=actor, group=service.get_group(db=db, slug=slug), organisation_slug=organisation
+    )
+    db.expire_all()
+    return service.group_read(service.get_group(db=db, slug=slug))
+
+
 @router.post("/groups/{slug}/members", response_model=GroupRead, status_code=status.HTTP_201_CREATED)
 def add_member(db: DB, actor: Actor, slug: str, data: GroupMemberIn) -> GroupRead:
     """Adds an organisation to a group."""
@@ -125,7 +177,7 @@ def add_work_plan_item(db: DB, actor: Actor, slug: str, data: WorkPlanItemIn) ->
 
 @router.patch("/work-plan/{item_id}", response_model=WorkPlanItemRead)
 def update_work_plan_item(db: DB, actor: Actor, item_id: int, data: WorkPlanItemUpdate) -> WorkPlanItemRead:
-    """Changes the status, due date or deliverable of a working-plan line."""
+    """Changes a working-plan line: only the fields sent; a null due date or owner clears it."""
     return _work_item_read(service.update_work_plan_item(db=db, actor=actor, item_id=item_id, changes=data))
 
 
@@ -168,6 +220,13 @@ def get_event(db: DB, slug: str) -> EventRead:
     return service.event_read(event, service.attendance(db=db, event_ids=[event.id])[event.id])
 
 
+@router.patch("/events/{slug}", response_model=EventRead)
+def update_event(db: DB, actor: Actor, slug: str, data: EventUpdate) -> EventRead:
+    """Changes an event: only the fields sent. A larger capacity gives places to the waitlist."""
+    event = service.update_event(db=db, actor=actor, slug=slug, changes=data)
+    return service.event_read(event, service.attendance(db=db, event_ids=[event.id])[event.id])
+
+
 @router.post(
     "/events/{slug}/registrations", response_model=RegistrationRead, status_code=status.HTTP_201_CREATED
 )
@@ -192,6 +251,13 @@ def cancel_registration(db: DB, actor: Actor, slug: str, person_id: int) -> Regi
 def mark_attended(db: DB, actor: Actor, slug: str, person_id: int) -> RegistrationRead:
     """Records attendance (the office and the leads of the event's group)."""
     registration = service.mark_attended(db=db, actor=actor, event_slug=slug, person_id=person_id)
+    return service.registration_read(db=db, registration=registration)
+
+
+@router.delete("/events/{slug}/registrations/{person_id}/attended", response_model=RegistrationRead)
+def unmark_attended(db: DB, actor: Actor, slug: str, person_id: int) -> RegistrationRead:
+    """Undoes an attendance recorded by mistake (the office and the leads of the event's group)."""
+    registration = service.unmark_attended(db=db, actor=actor, event_slug=slug, person_id=person_id)
     return service.registration_read(db=db, registration=registration)
 
 

@@ -70,6 +70,20 @@ class OrganisationCreate(Input):
         return self
 
 
+class OrganisationUpdate(Input):
+    """What a PATCH changes: only the fields sent (checked together with the rest, as on creation)."""
+
+    name: Name | None = None
+    short_name: str | None = Field(default=None, max_length=40)
+    type: OrganisationType | None = None
+    country: CountryCode | None = None
+    nuts_region: str | None = Field(default=None, max_length=5)
+    website: WebAddress = None
+    description: str | None = Field(default=None, max_length=5000)
+    is_member: bool | None = None
+    joined_on: dt.date | None = None
+
+
 class OrganisationRead(Output):
     id: int
     slug: str
@@ -92,6 +106,15 @@ class CommitteeRead(Output):
     priorities: list[str]
 
 
+Priority = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class CommitteeUpdate(Input):
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    description: str | None = Field(default=None, max_length=10000)
+    priorities: list[Priority] | None = Field(default=None, max_length=30)
+
+
 class GroupMemberIn(Input):
     organisation: Slug
     role: MembershipRole = MembershipRole.MEMBER
@@ -106,9 +129,13 @@ class WorkPlanItemIn(Input):
 
 
 class WorkPlanItemUpdate(Input):
-    status: WorkItemStatus | None = None
-    due_date: dt.date | None = None
+    """What a PATCH changes: only the fields sent; a null due date or owner clears it."""
+
+    objective: str | None = Field(default=None, min_length=1, max_length=2000)
     deliverable: str | None = Field(default=None, max_length=2000)
+    owner: Slug | None = None
+    due_date: dt.date | None = None
+    status: WorkItemStatus | None = None
 
 
 class GroupCreate(Input):
@@ -119,6 +146,20 @@ class GroupCreate(Input):
     description: str = Field(default="", max_length=10000)
     members: list[GroupMemberIn] = Field(default_factory=list)
     work_plan: list[WorkPlanItemIn] = Field(default_factory=list)
+
+
+class GroupUpdate(Input):
+    """What a PATCH changes: only the fields sent."""
+
+    name: Name | None = None
+    kind: GroupKind | None = None
+    committees: list[Slug] | None = Field(default=None, min_length=1)
+    activities: list[ActivityType] | None = None
+    description: str | None = Field(default=None, max_length=10000)
+
+
+class GroupMemberUpdate(Input):
+    role: MembershipRole
 
 
 class WorkPlanItemRead(Output):
@@ -168,6 +209,22 @@ class EventCreate(Input):
         if self.mode != EventMode.ONLINE and not self.place:
             raise ValueError("place: an event on site needs a place")
         return self
+
+
+class EventUpdate(Input):
+    """What a PATCH changes: only the fields sent (checked together with the rest, as on creation)."""
+
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=10000)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    mode: EventMode | None = None
+    place: str | None = Field(default=None, max_length=200)
+    country: CountryCode | None = None
+    url: WebAddress = None
+    capacity: int | None = Field(default=None, ge=1, le=1_000_000)
+    group: Slug | None = None
+    organisers: list[Slug] | None = None
 
 
 class EventRead(Output):

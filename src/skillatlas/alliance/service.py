@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from skillatlas.alliance import policy as _policy  # noqa: F401  (registers the alliance's edit rules)
 from skillatlas.alliance.models import (
     Committee,
     Event,
@@ -22,13 +23,17 @@ from skillatlas.alliance.models import (
     WorkPlanItem,
 )
 from skillatlas.alliance.schemas import (
+    CommitteeUpdate,
     EventCreate,
     EventRead,
+    EventUpdate,
     GroupCreate,
     GroupMemberIn,
     GroupMemberRead,
     GroupRead,
+    GroupUpdate,
     OrganisationCreate,
+    OrganisationUpdate,
     ProjectCreate,
     RegistrationCreate,
     RegistrationRead,
@@ -37,13 +42,13 @@ from skillatlas.alliance.schemas import (
     WorkPlanItemUpdate,
 )
 from skillatlas.auth import audit
-from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.auth.permissions import Principal, allowed, authorize
 from skillatlas.db import utcnow
-from skillatlas.errors import AlreadyExists, Conflict, NotFound
+from skillatlas.errors import AlreadyExists, Conflict, NotFound, PermissionDenied
 from skillatlas.kpi import service as kpi_service
 from skillatlas.mail import notify as mail_notify
 from skillatlas.people import service as people_service
-from skillatlas.validation import slugify
+from skillatlas.validation import parse_input, slugify
 
 ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
 
@@ -83,6 +88,45 @@ def get_organisation(*, db: Session, slug: str) -> Organisation:
     organisation = db.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         raise NotFound(f"no organisation {slug!r}", field="organisation")
+    return organisation
+
+
+# Only the office changes these: whether an organisation is a member, and since when (they count in the KPIs).
+_OFFICE_ONLY = ("is_member", "joined_on")
+
+
+def update_organisation(
+    *, db: Session, actor: Principal, slug: str, changes: OrganisationUpdate
+) -> Organisation:
+    """Changes an organisation's details, checked together as on creation; its slug (its address) stays."""
+    organisation = get_organisation(db=db, slug=slug)
+    authorize(actor, "organisation.update", organisation_id=organisation.id)
+    current = {name: getattr(organisation, name) for name in OrganisationCreate.model_fields}
+    given = changes.model_dump(exclude_unset=True)
+    if given.get("description", "") is None:
+        given["description"] = ""
+    data = parse_input(OrganisationCreate, {**current, **given})
+    changed = {k: v for k, v in data.model_dump().items() if getattr(organisation, k) != v}
+    for name in _OFFICE_ONLY:
+        if name in changed and not allowed(actor, "organisation.create"):
+            raise PermissionDenied(f"only the alliance office changes {name.replace('_', ' ')}", field=name)
+    if "name" in changed and db.scalar(
+        select(Organisation.id).where(
+            func.lower(Organisation.name) == data.name.lower(), Organisation.id != organisation.id
+        )
+    ):
+        raise AlreadyExists(f"an organisation named {data.name!r} exists already", field="name")
+    for name, value in changed.items():
+        setattr(organisation, name, value)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="organisation.update",
+        object_type="organisation",
+        object_id=organisation.id,
+        details={"slug": organisation.slug, "changed": sorted(changed)},
+    )
     return organisation
 
 
@@ -144,6 +188,34 @@ def create_committee(
     db.flush()
     audit.record(
         db=db, actor=actor, action="committee.create", object_type="committee", object_id=committee.id
+    )
+    return committee
+
+
+def update_committee(*, db: Session, actor: Principal, slug: str, changes: CommitteeUpdate) -> Committee:
+    """Changes a committee's name, description or priorities (one line each, blanks and repeats dropped)."""
+    committee = get_committee(db=db, slug=slug)
+    authorize(actor, "committee.update", committee_id=committee.id)
+    given = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
+    if "name" in given and db.scalar(
+        select(Committee.id).where(
+            func.lower(Committee.name) == given["name"].lower(), Committee.id != committee.id
+        )
+    ):
+        raise AlreadyExists(f"a committee named {given['name']!r} exists already", field="name")
+    if "priorities" in given:
+        given["priorities"] = list(dict.fromkeys(p.strip() for p in given["priorities"] if p.strip()))
+    changed = {k: v for k, v in given.items() if getattr(committee, k) != v}
+    for name, value in changed.items():
+        setattr(committee, name, value)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="committee.update",
+        object_type="committee",
+        object_id=committee.id,
+        details={"changed": sorted(changed)},
     )
     return committee
 
@@ -239,10 +311,140 @@ def add_member(*, db: Session, actor: Principal, group: Group, member: GroupMemb
     return membership
 
 
+def update_group(*, db: Session, actor: Principal, slug: str, changes: GroupUpdate) -> Group:
+    """Changes a group's name, kind, committees, activities or description; its slug stays.
+
+    Moving the group to or from a committee needs the office or that committee's lead.
+    """
+    group = get_group(db=db, slug=slug)
+    authorize(actor, "group.update", **group_facts(group))
+    given = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
+    if "name" in given and db.scalar(
+        select(Group.id).where(func.lower(Group.name) == given["name"].lower(), Group.id != group.id)
+    ):
+        raise AlreadyExists(f"a group named {given['name']!r} exists already", field="name")
+    changed: list[str] = []
+    if "committees" in given:
+        committees = [get_committee(db=db, slug=s) for s in dict.fromkeys(given.pop("committees"))]
+        before = {c.id for c in group.committees}
+        after = {c.id for c in committees}
+        for committee_id in sorted(before ^ after):
+            authorize(actor, "group.move", committee_ids=frozenset({committee_id}))
+        if before != after:
+            group.committees = committees
+            changed.append("committees")
+    if "activities" in given:
+        given["activities"] = [a.value for a in dict.fromkeys(given["activities"])]
+    for name, value in given.items():
+        if getattr(group, name) != value:
+            setattr(group, name, value)
+            changed.append(name)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="group.update",
+        object_type="group",
+        object_id=group.id,
+        details={"slug": group.slug, "changed": sorted(changed)},
+    )
+    return group
+
+
+def _membership(db: Session, group: Group, organisation_slug: str) -> GroupMembership:
+    organisation = get_organisation(db=db, slug=organisation_slug)
+    membership = db.get(GroupMembership, (group.id, organisation.id))
+    if membership is None:
+        raise NotFound(f"{organisation.name} is not in {group.name}", field="organisation")
+    return membership
+
+
+def update_member(
+    *, db: Session, actor: Principal, group: Group, organisation_slug: str, role: MembershipRole
+) -> GroupMembership:
+    """Makes a member organisation the group's lead, or an ordinary member."""
+    authorize(actor, "group.update_member", **group_facts(group))
+    membership = _membership(db, group, organisation_slug)
+    if membership.role != role:
+        membership.role = role
+        db.flush()
+        audit.record(
+            db=db,
+            actor=actor,
+            action="group.update_member",
+            object_type="group",
+            object_id=group.id,
+            details={"organisation": organisation_slug, "role": role.value},
+        )
+    return membership
+
+
+def remove_member(*, db: Session, actor: Principal, group: Group, organisation_slug: str) -> None:
+    """Takes an organisation out of a group (its working-plan lines keep their owner)."""
+    authorize(actor, "group.remove_member", **group_facts(group))
+    membership = _membership(db, group, organisation_slug)
+    group.memberships.remove(membership)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="group.remove_member",
+        object_type="group",
+        object_id=group.id,
+        details={"organisation": organisation_slug},
+    )
+
+
+def _owner(db: Session, slug: str | None) -> Organisation | None:
+    if not slug:
+        return None
+    try:
+        return get_organisation(db=db, slug=slug)
+    except NotFound as exc:
+        raise NotFound(exc.message, field="owner") from exc
+
+
+def overdue_work_items(*, db: Session, group_ids: list[int] | None, today: dt.date) -> list[WorkPlanItem]:
+    """Working-plan lines past their due date and not done or dropped, of these groups (None: every group)."""
+    from skillatlas.alliance.models import WorkItemStatus
+
+    statement = (
+        select(WorkPlanItem)
+        .where(
+            WorkPlanItem.due_date < today,
+            WorkPlanItem.status.in_([WorkItemStatus.PLANNED, WorkItemStatus.IN_PROGRESS]),
+        )
+        .options(selectinload(WorkPlanItem.group))
+        .order_by(WorkPlanItem.due_date, WorkPlanItem.id)
+    )
+    if group_ids is not None:
+        if not group_ids:
+            return []
+        statement = statement.where(WorkPlanItem.group_id.in_(group_ids))
+    return list(db.scalars(statement))
+
+
+def led_groups(*, db: Session, actor: Principal) -> list[Group]:
+    """The groups the actor leads: as the group's lead, or as the lead of a committee that steers it."""
+    from skillatlas.auth.models import Role
+
+    group_ids = {g.group_id for g in actor.grants if g.role == Role.GROUP_LEAD and g.group_id}
+    committee_ids = {g.committee_id for g in actor.grants if g.role == Role.COMMITTEE_LEAD and g.committee_id}
+    if not group_ids and not committee_ids:
+        return []
+    statement = (
+        select(Group)
+        .where(Group.id.in_(group_ids) | Group.committees.any(Committee.id.in_(committee_ids)))
+        .options(selectinload(Group.committees))
+        .order_by(Group.name)
+    )
+    return list(db.scalars(statement))
+
+
 def add_work_plan_item(*, db: Session, actor: Principal, group: Group, item: WorkPlanItemIn) -> WorkPlanItem:
     """Appends an objective to the group's working plan."""
     authorize(actor, "group.add_work_item", **group_facts(group))
-    owner = get_organisation(db=db, slug=item.owner) if item.owner else None
+    owner = _owner(db, item.owner)
     position = db.scalar(
         select(func.coalesce(func.max(WorkPlanItem.position), -1)).where(WorkPlanItem.group_id == group.id)
     )
@@ -271,14 +473,19 @@ def add_work_plan_item(*, db: Session, actor: Principal, group: Group, item: Wor
 def update_work_plan_item(
     *, db: Session, actor: Principal, item_id: int, changes: WorkPlanItemUpdate
 ) -> WorkPlanItem:
-    """Changes the status, due date or deliverable of a working-plan line."""
-    work_item = db.get(WorkPlanItem, item_id)
-    if work_item is None:
-        raise NotFound(f"no working-plan item {item_id}", field="item_id")
+    """Changes a working-plan line: the fields sent; a due date or owner sent empty is cleared."""
+    work_item = get_work_plan_item(db=db, item_id=item_id)
     authorize(actor, "group.update_work_item", **group_facts(work_item.group))
-    changed = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
+    changed = {
+        k: v
+        for k, v in changes.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("due_date", "owner")
+    }
     for name, value in changed.items():
-        setattr(work_item, name, value)
+        if name == "owner":
+            work_item.owner = _owner(db, value)
+        else:
+            setattr(work_item, name, value)
     db.flush()
     audit.record(
         db=db,
@@ -288,6 +495,14 @@ def update_work_plan_item(
         object_id=work_item.id,
         details={k: str(v) for k, v in changed.items()},
     )
+    return work_item
+
+
+def get_work_plan_item(*, db: Session, item_id: int) -> WorkPlanItem:
+    """The working-plan line, or NotFound."""
+    work_item = db.get(WorkPlanItem, item_id)
+    if work_item is None:
+        raise NotFound(f"no working-plan item {item_id}", field="item_id")
     return work_item
 
 
@@ -355,6 +570,67 @@ def create_event(*, db: Session, actor: Principal, data: EventCreate) -> Event:
         object_id=event.id,
         details={"slug": slug},
     )
+    return event
+
+
+def update_event(*, db: Session, actor: Principal, slug: str, changes: EventUpdate) -> Event:
+    """Changes an event, checked together as on creation; its slug stays.
+
+    Moving it to another group needs the right to add events there. The capacity cannot go below the places
+    taken; raising it gives the new places to the waitlist, first come first served.
+    """
+    event = get_event(db=db, slug=slug, lock=True)
+    authorize(actor, "event.update", **event_facts(event))
+    current: dict[str, object] = {
+        name: getattr(event, name) for name in EventCreate.model_fields if name not in ("group", "organisers")
+    }
+    current["group"] = event.group.slug if event.group else None
+    current["organisers"] = [o.slug for o in event.organisers]
+    given = changes.model_dump(exclude_unset=True)
+    for name, empty in (("organisers", []), ("description", "")):
+        if name in given and given[name] is None:
+            given[name] = empty
+    data = parse_input(EventCreate, {**current, **given})
+    changed: list[str] = []
+    if data.group != current["group"]:
+        group = get_group(db=db, slug=data.group) if data.group else None
+        authorize(actor, "event.create", **(group_facts(group) if group else {}))
+        event.group = group
+        changed.append("group")
+    if list(dict.fromkeys(data.organisers)) != current["organisers"]:
+        event.organisers = [get_organisation(db=db, slug=s) for s in dict.fromkeys(data.organisers)]
+        changed.append("organisers")
+    taken = _active_count(db, event)
+    if data.capacity is not None and data.capacity < taken:
+        raise Conflict(
+            f"{taken} people hold a place already: the capacity cannot be less than that", field="capacity"
+        )
+    for name, value in data.model_dump(exclude={"group", "organisers"}).items():
+        if getattr(event, name) != value:
+            setattr(event, name, value)
+            changed.append(name)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="event.update",
+        object_type="event",
+        object_id=event.id,
+        details={"slug": event.slug, "changed": sorted(changed)},
+    )
+    while event.capacity is None or taken < event.capacity:
+        first_waiting = db.scalar(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+            .order_by(Registration.registered_at, Registration.id)
+            .limit(1)
+        )
+        if first_waiting is None:
+            break
+        first_waiting.status = RegistrationStatus.REGISTERED
+        taken += 1
+        db.flush()
+        mail_notify.waitlist_promoted(db, first_waiting)
     return event
 
 
@@ -568,6 +844,82 @@ def mark_attended(*, db: Session, actor: Principal, event_slug: str, person_id: 
         details={"event": event.slug, "person_id": person_id},
     )
     return registration
+
+
+def events_awaiting_attendance(
+    *, db: Session, group_ids: list[int] | None, since: dt.date, today: dt.date
+) -> list[tuple[Event, int]]:
+    """Events of these groups (None: every event) that ended between `since` and today and still have
+    persons registered but not marked as attended, with how many; the latest first."""
+    if group_ids is not None and not group_ids:
+        return []
+    waiting = (
+        select(Registration.event_id, func.count().label("n"))
+        .where(Registration.status == RegistrationStatus.REGISTERED)
+        .group_by(Registration.event_id)
+        .subquery()
+    )
+    statement = (
+        select(Event, waiting.c.n)
+        .join(waiting, waiting.c.event_id == Event.id)
+        .where(Event.ends_on <= today, Event.ends_on >= since)
+        .order_by(Event.ends_on.desc(), Event.id)
+    )
+    if group_ids is not None:
+        statement = statement.where(Event.group_id.in_(group_ids))
+    return [(event, int(n)) for event, n in db.execute(statement)]
+
+
+def unmark_attended(*, db: Session, actor: Principal, event_slug: str, person_id: int) -> Registration:
+    """Undoes an attendance recorded by mistake: the person is registered again."""
+    event = get_event(db=db, slug=event_slug)
+    authorize(actor, "registration.mark_attended", person_id=person_id, **event_facts(event))
+    registration = _registration_of(db, event, person_id)
+    if registration.status != RegistrationStatus.ATTENDED:
+        raise Conflict(f"this person is {registration.status.value}, not attended", field="person_id")
+    if getattr(event, "achievement_id", None) is not None:
+        # The attendance earned a badge: undoing it here would leave the badge standing.
+        raise Conflict(
+            f"{registration.person.full_name} received {event.name}'s badge for attending: revoke the "
+            "credential first",
+            field="attended",
+        )
+    registration.status = RegistrationStatus.REGISTERED
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="registration.not_attended",
+        object_type="registration",
+        object_id=registration.id,
+        details={"event": event.slug, "person_id": person_id},
+    )
+    return registration
+
+
+def set_attendance(
+    *, db: Session, actor: Principal, event_slug: str, attended: set[int]
+) -> tuple[list[Registration], list[Registration]]:
+    """The attendance list as ticked: registered persons ticked attended, attended ones not ticked
+    registered again. Returns (marked, unmarked); a ticked person without a place is refused."""
+    event = get_event(db=db, slug=event_slug)
+    authorize(actor, "registration.mark_attended", **event_facts(event))
+    rows = {r.person_id: r for r in db.scalars(select(Registration).where(Registration.event_id == event.id))}
+    strays = sorted(p for p in attended if p not in rows or rows[p].status not in ACTIVE)
+    if strays:
+        raise Conflict(
+            "only persons with a place can attend: "
+            + ", ".join(rows[p].person.full_name if p in rows else f"person {p}" for p in strays)
+            + " has none",
+            field="attended",
+        )
+    marked, unmarked = [], []
+    for person_id, registration in sorted(rows.items()):
+        if person_id in attended and registration.status == RegistrationStatus.REGISTERED:
+            marked.append(mark_attended(db=db, actor=actor, event_slug=event_slug, person_id=person_id))
+        elif person_id not in attended and registration.status == RegistrationStatus.ATTENDED:
+            unmarked.append(unmark_attended(db=db, actor=actor, event_slug=event_slug, person_id=person_id))
+    return marked, unmarked
 
 
 def waitlist_position(*, db: Session, registration: Registration) -> int | None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from skillatlas.auth import service
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import SYSTEM
-from skillatlas.auth.schemas import GrantIn, TokenCreate, UserCreate
+from skillatlas.auth.schemas import GrantIn, TokenCreate, UserCreate, UserInvite
 from skillatlas.cli import console, friendly_errors, open_database
 from skillatlas.db import unit_of_work, utcnow
 from skillatlas.errors import InvalidInput
@@ -66,6 +66,37 @@ def create(
         user = service.create_user(db=db, actor=SYSTEM, data=data, grants=grants)
         roles = ", ".join(g.role.value for g in user.grants) or "no role"
         console.print(f"created [bold]{user.email}[/bold] (user {user.id}, person {user.person_id}): {roles}")
+
+
+@app.command("invite")
+@friendly_errors
+def invite(
+    email: str = typer.Option(..., help="E-mail address: the login name, where the invitation goes."),
+    full_name: str = typer.Option(..., "--name", help="Full name."),
+    role: list[str] = typer.Option([], help=f"Role (repeatable): {ROLES}."),
+    organisation: str = typer.Option(None, help="Slug of the employer; the scope of organisation_manager."),
+    group: str = typer.Option(None, help="Slug of the group a group_lead leads."),
+    committee: str = typer.Option(None, help="Slug of the committee a committee_lead leads."),
+) -> None:
+    """Open an account and mail its owner a link (valid a week) to choose their password."""
+    data = parse_input(UserInvite, {"email": email, "full_name": full_name, "organisation": organisation})
+    grants = [_grant(r, organisation, group, committee) for r in role]
+    with unit_of_work(open_database()) as db:
+        user = service.invite_user(db=db, actor=SYSTEM, data=data, grants=grants, now=utcnow())
+        roles = ", ".join(service.grant_label(db, g) for g in user.grants) or "no role"
+        console.print(
+            f"invited [bold]{user.email}[/bold] (user {user.id}): {roles}; the link is in the outbox"
+        )
+
+
+@app.command("reinvite")
+@friendly_errors
+def reinvite(email: str = typer.Argument(..., help="The user's e-mail address.")) -> None:
+    """Mail a new link to choose a password (valid a week)."""
+    with unit_of_work(open_database()) as db:
+        user = service.get_user_by_email(db=db, email=email)
+        service.send_invitation(db=db, actor=SYSTEM, user=user, now=utcnow())
+        console.print(f"{user.email}: invitation sent again")
 
 
 @app.command("list")
@@ -134,7 +165,8 @@ def deactivate(email: str = typer.Argument(..., help="The user's e-mail address.
         console.print(f"{user.email}: deactivated")
 
 
-@app.command("activate")
+@app.command("reactivate")
+@app.command("activate", hidden=True)
 @friendly_errors
 def activate(email: str = typer.Argument(..., help="The user's e-mail address.")) -> None:
     """Open a closed account again."""

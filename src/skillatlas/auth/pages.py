@@ -6,15 +6,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from skillatlas.alliance import service as alliance_service
 from skillatlas.auth import service
-from skillatlas.auth.schemas import PasswordForgotten, PasswordNew, SignUp, TokenCreate
-from skillatlas.errors import SkillAtlasError
+from skillatlas.auth.models import Role, User
+from skillatlas.auth.permissions import Principal
+from skillatlas.auth.schemas import GrantIn, PasswordForgotten, PasswordNew, SignUp, TokenCreate, UserInvite
+from skillatlas.errors import FormErrors, NotFound, SkillAtlasError
 from skillatlas.validation import parse_input
 from skillatlas.web.deps import DB, Actor, Now
 from skillatlas.web.forms import form_again, form_values
+from skillatlas.web.nav import add_nav, may
 from skillatlas.web.security import SESSION_COOKIE, cookie_flags
 from skillatlas.web.templating import templates
 
@@ -142,9 +146,11 @@ async def forgot(request: Request, db: DB, actor: Actor, at: Now) -> Response:
 
 
 @router.get("/password/reset", response_class=HTMLResponse)
-def reset_form(request: Request, token: str = "") -> HTMLResponse:
-    """The form to choose a new password, reached from the link in the e-mail."""
-    return templates.TemplateResponse(request, "auth/password_reset.html", {"values": {"token": token}})
+def reset_form(request: Request, token: str = "", welcome: bool = False) -> HTMLResponse:
+    """The form to choose a new password, reached from the link in the e-mail (or in the invitation)."""
+    return templates.TemplateResponse(
+        request, "auth/password_reset.html", {"values": {"token": token, "welcome": welcome}}
+    )
 
 
 @router.post("/password/reset", response_class=HTMLResponse, response_model=None)
@@ -152,14 +158,13 @@ async def reset(request: Request, db: DB, actor: Actor, at: Now) -> Response:
     """Sets the new password and sends the user to the login page."""
     values = await form_values(request)
     try:
-        data = parse_input(PasswordNew, values)
+        data = parse_input(PasswordNew, {k: v for k, v in values.items() if k in ("token", "password")})
         await run_in_threadpool(
             service.reset_password, db=db, actor=actor, secret=data.token, password=data.password, now=at
         )
     except SkillAtlasError as exc:
-        return form_again(
-            request, db, "auth/password_reset.html", exc, {"values": {"token": values.get("token", "")}}
-        )
+        kept = {"token": values.get("token", ""), "welcome": values.get("welcome") == "1"}
+        return form_again(request, db, "auth/password_reset.html", exc, {"values": kept})
     return RedirectResponse("/login?reset=1", status_code=303)
 
 
@@ -221,3 +226,247 @@ def audit_log(
     return templates.TemplateResponse(
         request, "auth/audit.html", {"entries": entries, "action": action or "", "page": page}
     )
+
+
+# --- the office: users and their roles ----------------------------------------------------------------
+
+PAGE_SIZE = 50
+ROLE_WORDS = {
+    Role.ALLIANCE_OFFICE: "Alliance office",
+    Role.COMMITTEE_LEAD: "Committee lead",
+    Role.GROUP_LEAD: "Group lead",
+    Role.ORGANISATION_MANAGER: "Organisation manager",
+    Role.EXPERT: "Expert",
+    Role.WORKER: "Worker",
+    Role.TRAINER: "Trainer",
+}
+# Roles without a scope are ticked; a scoped role is given by choosing what it is limited to.
+UNSCOPED = (Role.WORKER, Role.EXPERT, Role.TRAINER, Role.ALLIANCE_OFFICE)
+SCOPED = {
+    "manager_of": (Role.ORGANISATION_MANAGER, "organisation"),
+    "group_lead_of": (Role.GROUP_LEAD, "group"),
+    "committee_lead_of": (Role.COMMITTEE_LEAD, "committee"),
+}
+SCOPE_FIELD = {scope: name for name, (_role, scope) in SCOPED.items()}
+
+add_nav("Users and roles", "/office/users", "Office", may("user.create"), order=10)
+
+
+def _role_choices(db: Session) -> dict[str, Any]:
+    return {
+        "unscoped": [(r.value, ROLE_WORDS[r]) for r in UNSCOPED],
+        "organisations": [(o.slug, o.name) for o in alliance_service.list_organisations(db=db)],
+        "groups": [(g.slug, g.name) for g in alliance_service.list_groups(db=db)],
+        "committees": [(c.slug, c.name) for c in alliance_service.list_committees(db=db)],
+        "role_words": ROLE_WORDS,
+    }
+
+
+def _grants_from_form(values: dict[str, Any]) -> list[tuple[str, GrantIn]]:
+    """(form field, grant) for each role ticked or scope chosen."""
+    known = {r.value for r in UNSCOPED}
+    ticked = values.get("roles", [])
+    if any(r not in known for r in ticked):
+        raise FormErrors({"roles": "Choose roles from the list."})
+    grants = [("roles", GrantIn(role=Role(r))) for r in dict.fromkeys(ticked)]
+    for name, (role, scope) in SCOPED.items():
+        if values.get(name):
+            grants.append((name, GrantIn(role=role, **{scope: values[name]})))
+    return grants
+
+
+def _give(db: Session, actor: Principal, user: User, grants: list[tuple[str, GrantIn]], at: Any) -> None:
+    """Gives each grant; an error names the form field the grant came from."""
+    for name, grant in grants:
+        try:
+            service.grant_role(db=db, actor=actor, user=user, grant=grant, now=at)
+        except SkillAtlasError as exc:
+            if exc.status_code in (401, 403):
+                raise
+            raise FormErrors({name: exc.message}) from exc
+
+
+def _scope_errors(exc: SkillAtlasError) -> SkillAtlasError:
+    """A scope the service could not find is named by the form field that chose it."""
+    if not isinstance(exc, FormErrors) and exc.field in ("group", "committee"):
+        return FormErrors({SCOPE_FIELD[exc.field]: exc.message})
+    return exc
+
+
+@router.get("/office/users", response_class=HTMLResponse)
+def office_users(
+    request: Request, db: DB, actor: Actor, q: str = "", role: str = "", state: str = "", page: int = 1
+) -> HTMLResponse:
+    """Every account, searchable by name or e-mail address, a role, open or closed (the alliance office)."""
+    page = max(page, 1)
+    chosen = Role(role) if role in {r.value for r in Role} else None
+    active = {"active": True, "closed": False}.get(state)
+    users = service.search_users(
+        db=db, actor=actor, query=q, role=chosen, active=active, limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )  # fmt: skip
+    return templates.TemplateResponse(
+        request,
+        "office/users.html",
+        {
+            "users": users[:PAGE_SIZE],
+            "more": len(users) > PAGE_SIZE,
+            "labels": {u.id: [service.grant_label(db, g) for g in u.grants] for u in users},
+            "q": q,
+            "role": chosen.value if chosen else "",
+            "state": state if active is not None else "",
+            "page": page,
+            "roles": [(r.value, ROLE_WORDS[r]) for r in Role],
+        },
+    )
+
+
+@router.get("/office/users/new", response_class=HTMLResponse)
+def invite_form(request: Request, db: DB, actor: Actor) -> HTMLResponse:
+    """The form to invite someone: name, address, employer and roles, each chosen from a list."""
+    service.search_users(db=db, actor=actor, limit=1)  # the office only
+    return templates.TemplateResponse(
+        request, "office/user_invite.html", {**_role_choices(db), "values": {"roles": [Role.WORKER.value]}}
+    )
+
+
+@router.post("/office/users", response_class=HTMLResponse, response_model=None)
+async def invite(request: Request, db: DB, actor: Actor, at: Now) -> Response:
+    """Opens the account and mails its owner a link to choose a password; or the form again."""
+    values = await form_values(request, lists=("roles",))
+    try:
+        errors: dict[str, str] = {}
+        data = grants = None
+        try:
+            data = parse_input(
+                UserInvite,
+                {k: values.get(k) for k in ("full_name", "email", "organisation") if values.get(k)},
+            )
+        except FormErrors as exc:
+            errors.update(exc.errors)
+        try:
+            grants = _grants_from_form(values)
+        except FormErrors as exc:
+            errors.update(exc.errors)
+        if errors or data is None or grants is None:
+            raise FormErrors(errors)
+        user = await run_in_threadpool(
+            service.invite_user,
+            db=db,
+            actor=actor,
+            data=data,
+            grants=[g for _name, g in grants],
+            base_url=str(request.base_url),
+            now=at,
+        )
+    except SkillAtlasError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        return form_again(
+            request,
+            db,
+            "office/user_invite.html",
+            _scope_errors(exc),
+            {**_role_choices(db), "values": values},
+        )
+    return RedirectResponse(f"/office/users/{user.id}?saved=invited", status_code=303)
+
+
+def _user_context(db: Session, actor: Principal, user_id: int) -> dict[str, Any]:
+    user = service.read_user(db=db, actor=actor, user_id=user_id)
+    return {
+        **_role_choices(db),
+        "user": user,
+        "grants": [(g.id, service.grant_label(db, g)) for g in user.grants],
+        "itself": actor.user_id == user.id,
+        "values": {},
+    }
+
+
+@router.get("/office/users/{user_id}", response_class=HTMLResponse)
+def office_user(request: Request, db: DB, actor: Actor, user_id: int) -> HTMLResponse:
+    """One account: its roles (give, take away), closing and opening it, the invitation again."""
+    context = _user_context(db, actor, user_id)
+    return templates.TemplateResponse(
+        request, "office/user.html", {**context, "saved": request.query_params.get("saved")}
+    )
+
+
+def _user_again(
+    request: Request,
+    db: Session,
+    actor: Principal,
+    user_id: int,
+    exc: SkillAtlasError,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    if exc.status_code in (401, 403):
+        raise exc
+    db.rollback()
+    context = {**_user_context(db, actor, user_id), "values": values or {}}
+    return form_again(request, db, "office/user.html", _scope_errors(exc), context)
+
+
+@router.post("/office/users/{user_id}/grants", response_class=HTMLResponse, response_model=None)
+async def give_roles(request: Request, db: DB, actor: Actor, at: Now, user_id: int) -> Response:
+    """Gives the roles ticked or chosen."""
+    values = await form_values(request, lists=("roles",))
+    try:
+        user = service.read_user(db=db, actor=actor, user_id=user_id)
+        grants = _grants_from_form(values)
+        if not grants:
+            raise FormErrors({"roles": "Tick a role, or choose what the person manages or leads."})
+        _give(db, actor, user, grants, at)
+    except SkillAtlasError as exc:
+        return _user_again(request, db, actor, user_id, exc, values)
+    return RedirectResponse(f"/office/users/{user_id}?saved=granted", status_code=303)
+
+
+@router.post(
+    "/office/users/{user_id}/grants/{grant_id}/revoke", response_class=HTMLResponse, response_model=None
+)
+def take_role(request: Request, db: DB, actor: Actor, at: Now, user_id: int, grant_id: int) -> Response:
+    """Takes one role away."""
+    try:
+        user = service.read_user(db=db, actor=actor, user_id=user_id)
+        found = next((g for g in user.grants if g.id == grant_id), None)
+        if found is None:
+            raise NotFound("this role was taken away already", field="role")
+        grant = GrantIn(**service.grant_read(db, found).model_dump(exclude_none=True))
+        service.revoke_role(db=db, actor=actor, user=user, grant=grant, now=at)
+    except SkillAtlasError as exc:
+        return _user_again(request, db, actor, user_id, exc)
+    return RedirectResponse(f"/office/users/{user_id}?saved=revoked", status_code=303)
+
+
+@router.post("/office/users/{user_id}/deactivate", response_class=HTMLResponse, response_model=None)
+def close_account(request: Request, db: DB, actor: Actor, user_id: int) -> Response:
+    """Closes the account: its sessions end, its API tokens stop working, its data stays."""
+    try:
+        user = service.read_user(db=db, actor=actor, user_id=user_id)
+        service.set_active(db=db, actor=actor, user=user, active=False)
+    except SkillAtlasError as exc:
+        return _user_again(request, db, actor, user_id, exc)
+    return RedirectResponse(f"/office/users/{user_id}?saved=closed", status_code=303)
+
+
+@router.post("/office/users/{user_id}/reactivate", response_class=HTMLResponse, response_model=None)
+def open_account(request: Request, db: DB, actor: Actor, user_id: int) -> Response:
+    """Opens a closed account again."""
+    try:
+        user = service.read_user(db=db, actor=actor, user_id=user_id)
+        service.set_active(db=db, actor=actor, user=user, active=True)
+    except SkillAtlasError as exc:
+        return _user_again(request, db, actor, user_id, exc)
+    return RedirectResponse(f"/office/users/{user_id}?saved=opened", status_code=303)
+
+
+@router.post("/office/users/{user_id}/invitation", response_class=HTMLResponse, response_model=None)
+def invite_again(request: Request, db: DB, actor: Actor, at: Now, user_id: int) -> Response:
+    """Mails a new link to choose a password."""
+    try:
+        user = service.read_user(db=db, actor=actor, user_id=user_id)
+        service.send_invitation(db=db, actor=actor, user=user, base_url=str(request.base_url), now=at)
+    except SkillAtlasError as exc:
+        return _user_again(request, db, actor, user_id, exc)
+    return RedirectResponse(f"/office/users/{user_id}?saved=invited-again", status_code=303)

@@ -44,6 +44,14 @@ class UserCreate(Input):
     organisation: str | None = Field(default=None, max_length=80, description="Slug of the employer.")
 
 
+class UserInvite(Input):
+    """An account the office opens for someone, who then chooses their own password from a mailed link."""
+
+    email: EmailStr
+    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    organisation: str | None = Field(default=None, max_length=80, description="Slug of the employer.")
+
+
 # Which scope each role needs: a lead leads something, a manager manages some organisation.
 ROLE_SCOPE: dict[Role, str | None] = {
     Role.ALLIANCE_OFFICE: None,
@@ -75,6 +83,12 @@ class GrantIn(Input):
         return self
 
 
+class Invitation(UserInvite):
+    """An invitation with the roles to give at once."""
+
+    grants: list[GrantIn] = Field(default_factory=list, max_length=20)
+
+
 class GrantRead(Output):
     role: Role
     organisation: str | None = None
@@ -89,6 +103,8 @@ class UserRead(Output):
     person_id: int | None
     organisation: str | None
     grants: list[GrantRead]
+    is_active: bool = True
+    last_login_at: dt.datetime | None = None
 
 
 class TokenCreate(Input):

@@ -25,10 +25,19 @@ from skillatlas.auth.models import (
 )
 from skillatlas.auth.passwords import hash_password, needs_rehash, verify_password
 from skillatlas.auth.permissions import Grant, Principal, authorize
-from skillatlas.auth.schemas import GrantIn, GrantRead, SignUp, TokenCreate, UserCreate, UserRead
+from skillatlas.auth.schemas import (
+    GrantIn,
+    GrantRead,
+    SignUp,
+    TokenCreate,
+    UserCreate,
+    UserInvite,
+    UserRead,
+)
 from skillatlas.db import utcnow
 from skillatlas.errors import (
     AlreadyExists,
+    Conflict,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -36,6 +45,7 @@ from skillatlas.errors import (
     SkillAtlasError,
 )
 from skillatlas.mail import accounts as mail_accounts
+from skillatlas.mail import service as mail_service
 from skillatlas.people.models import Person, PersonKind
 
 log = logging.getLogger("skillatlas.auth")
@@ -44,6 +54,7 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(days=14)
 RESET_LIFETIME = dt.timedelta(hours=1)
+INVITATION_LIFETIME = dt.timedelta(days=7)
 # The Person kind a new account starts as, by its first role.
 _PERSON_KIND = {Role.EXPERT: PersonKind.EXPERT, Role.TRAINER: PersonKind.TRAINER}
 
@@ -216,6 +227,8 @@ def revoke_role(
 ) -> None:
     """Takes a role (with that scope) away from a user."""
     authorize(actor, "user.revoke")
+    if actor.user_id is not None and actor.user_id == user.id and grant.role == Role.ALLIANCE_OFFICE:
+        raise Conflict("you cannot take away your own office role: ask another office member", field="role")
     found = _find_grant(db, user, grant.role, _scope_ids(db, grant))
     if found is None:
         raise NotFound(f"{user.email} does not have this role", field="role")
@@ -235,6 +248,8 @@ def revoke_role(
 def set_active(*, db: Session, actor: Principal, user: User, active: bool) -> User:
     """Closes an account (its sessions end, its tokens stop working) or opens it again."""
     authorize(actor, "user.deactivate")
+    if not active and actor.user_id is not None and actor.user_id == user.id:
+        raise Conflict("you cannot close your own account: ask another office member", field="user")
     user.is_active = active
     if not active:
         db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
@@ -253,6 +268,130 @@ def list_users(*, db: Session, actor: Principal) -> list[User]:
     """Every account with its roles (the office, and the CLI)."""
     authorize(actor, "user.create")
     return list(db.scalars(select(User).order_by(User.email).options(selectinload(User.grants))))
+
+
+def search_users(
+    *,
+    db: Session,
+    actor: Principal,
+    query: str | None = None,
+    role: Role | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[User]:
+    """Accounts by name: a piece of the name or e-mail address, a role, open or closed (the office)."""
+    authorize(actor, "user.create")
+    statement = (
+        select(User)
+        .options(selectinload(User.grants), selectinload(User.organisation))
+        .order_by(func.lower(User.full_name), User.email)
+        .limit(limit)
+        .offset(offset)
+    )
+    if query and query.strip():
+        words = query.strip().lower()
+        statement = statement.where(
+            or_(
+                func.lower(User.full_name).contains(words, autoescape=True),
+                func.lower(User.email).contains(words, autoescape=True),
+            )
+        )
+    if role is not None:
+        statement = statement.where(User.grants.any(RoleGrant.role == role))
+    if active is not None:
+        statement = statement.where(User.is_active.is_(active))
+    return list(db.scalars(statement))
+
+
+def read_user(*, db: Session, actor: Principal, user_id: int) -> User:
+    """Another account, with its roles (the office)."""
+    authorize(actor, "user.create")
+    return get_user(db=db, user_id=user_id)
+
+
+def invite_user(
+    *,
+    db: Session,
+    actor: Principal,
+    data: UserInvite,
+    grants: list[GrantIn] | None = None,
+    base_url: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """An account with a password nobody knows, and a mail inviting its owner to choose their own."""
+    user = create_user(
+        db=db,
+        actor=actor,
+        data=UserCreate(
+            email=data.email, full_name=data.full_name, password=new_token(), organisation=data.organisation
+        ),
+        grants=grants,
+        now=now,
+    )
+    send_invitation(db=db, actor=actor, user=user, base_url=base_url, now=now)
+    return user
+
+
+def send_invitation(
+    *, db: Session, actor: Principal, user: User, base_url: str | None = None, now: dt.datetime | None = None
+) -> None:
+    """Mails a link to choose a password, valid for a week (once); sent again, the older links still work."""
+    authorize(actor, "user.create")
+    if not user.is_active:
+        raise Conflict(f"the account of {user.email} is closed: open it again first", field="user")
+    now = now or utcnow()
+    secret = new_token()
+    db.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash(secret),
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+    )
+    base = (base_url or mail_service.settings_of(db).site_url).rstrip("/")
+    inviter = db.get(User, actor.user_id) if actor.user_id is not None else None
+    mail_service.send(
+        db=db,
+        to=user.email,
+        name=user.full_name,
+        template="invitation",
+        context={
+            "link": f"{base}/password/reset?token={secret}&welcome=1",
+            "email": user.email,
+            "days": INVITATION_LIFETIME.days,
+            "inviter": f"{inviter.full_name} of the alliance office" if inviter else "The alliance office",
+            "roles": [grant_label(db, g) for g in user.grants],
+        },
+        now=now,
+    )
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="user.invite",
+        object_type="user",
+        object_id=user.id,
+        details={"email": user.email},
+    )
+
+
+def grant_label(db: Session, grant: RoleGrant) -> str:
+    """A role in words, with what it is limited to: "group lead of Hydrogen VET Forum"."""
+    from skillatlas.alliance.models import Committee, Group, Organisation
+
+    words = grant.role.value.replace("_", " ")
+    for model, key in (
+        (Organisation, grant.organisation_id),
+        (Group, grant.group_id),
+        (Committee, grant.committee_id),
+    ):
+        if key is not None:
+            scope = db.get(model, key)
+            if scope is not None:
+                return f"{words} of {scope.name}"
+    return words
 
 
 def principal_for(
@@ -302,6 +441,8 @@ def user_read(*, db: Session, user: User) -> UserRead:
         person_id=user.person_id,
         organisation=user.organisation.slug if user.organisation else None,
         grants=[grant_read(db, g) for g in user.grants],
+        is_active=user.is_active,
+        last_login_at=user.last_login_at,
     )
 
 
