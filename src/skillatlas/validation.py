@@ -48,6 +48,8 @@ def friendly_message(error: Mapping[str, Any]) -> str:
         return "Choose yes or no."
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         bound = next(iter(ctx.values()), "")
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # "more than 0", not "more than 0.0"
         words = {
             "greater_than_equal": "at least",
             "greater_than": "more than",

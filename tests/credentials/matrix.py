@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from skillatlas.alliance.models import Organisation
 from skillatlas.auth.permissions import SYSTEM
 from skillatlas.credentials import service
 from skillatlas.credentials.schemas import AchievementCreate, IssueRequest, IssuerIdentity
 from skillatlas.credentials.settings import issuing_for
 from skillatlas.db import unit_of_work
-from tests.auth.matrix_support import EVERYONE, ORG_X, STAFF, Case, World, fixed, public
+from skillatlas.learning.models import Course
+from tests.auth.matrix_support import EVENT, EVERYONE, OFFICE, ORG_X, STAFF, USERS, Case, World, fixed, public
 from tests.conftest import NOW
 
 # The office and ORG_X's managers: ORG_X issues the achievement below.
@@ -39,7 +42,8 @@ def _achievement(name: str) -> dict[str, Any]:
 
 
 def arrange(world: World, sessions: sessionmaker[Session]) -> None:
-    """ORG_X, on did:web, issues ACHIEVEMENT to the worker four times (read, revoke, suspend, reinstate)."""
+    """ORG_X, on did:web, issues ACHIEVEMENT to the worker seven times (read; revoke, suspend, reinstate by the API
+    and by the pages), and provides a course."""
     issuing = issuing_for(world.clients["anonymous"].app.state.settings)  # type: ignore[attr-defined]
     learner = world.person_ids["worker"]
     with unit_of_work(sessions) as db:
@@ -55,7 +59,16 @@ def arrange(world: World, sessions: sessionmaker[Session]) -> None:
             db=db, actor=SYSTEM, data=AchievementCreate.model_validate(_achievement("Matrix badge"))
         )
         issued = {}
-        for use in ("read", "revoke", "suspend", "reinstate"):
+        # the API's status changes and the pages' each change a credential of their own
+        for use in (
+            "read",
+            "revoke",
+            "suspend",
+            "reinstate",
+            "page_revoke",
+            "page_suspend",
+            "page_reinstate",
+        ):
             credential = service.issue(
                 db=db,
                 actor=SYSTEM,
@@ -64,9 +77,18 @@ def arrange(world: World, sessions: sessionmaker[Session]) -> None:
                 data=IssueRequest(achievement=ACHIEVEMENT, learner=learner),
             )
             issued[use] = credential.uuid
-        service.suspend(
-            db=db, actor=SYSTEM, credential_id=issued["reinstate"], reason=None, issuing=issuing, now=NOW
+        for use in ("reinstate", "page_reinstate"):
+            service.suspend(
+                db=db, actor=SYSTEM, credential_id=issued[use], reason=None, issuing=issuing, now=NOW
+            )
+        # A course of ORG_X (its graduates may receive ORG_X's badge; nobody has passed it here).
+        provider = db.scalar(select(Organisation.id).where(Organisation.slug == ORG_X))
+        course = Course(
+            code="MATRIX-1", provider_id=provider, title="Matrix course", language="en", mode="online"
         )
+        db.add(course)
+        db.flush()
+        world.extra["course"] = course.id
         world.extra["credentials"] = issued
         world.extra["credential_document"] = json.loads(credential.document)
         world.extra["status_path"] = credential.status_list.path
@@ -82,6 +104,17 @@ def _learner(template: str) -> Any:
 
 # Whoever is allowed first changes the credential's state; the next ones get 409 (already done).
 DONE_OR_CONFLICT = frozenset({200, 409})
+PAGE_DONE_OR_CONFLICT = frozenset({303, 409})
+# Issuing to an event's attendees reveals who attended: ORG_X's managers do not see EVENT (ORG_X organises
+# nothing there), so only the office may. ORG_X provides the course, so its managers may issue to its graduates.
+EVENT_ISSUERS = OFFICE
+
+
+def _page_form(name: str) -> dict[str, Any]:
+    values = _achievement(name)
+    values["learning_outcomes"] = "\n".join(values["learning_outcomes"])
+    return values
+
 
 ENTRIES: dict[tuple[str, str], Case] = {
     # --- API: achievements
@@ -143,4 +176,87 @@ ENTRIES: dict[tuple[str, str], Case] = {
     ("GET", "/credentials/{credential_id}"): Case(EVERYONE, _credential("read", "/credentials/{}")),
     ("GET", "/learners/{person_id}/credentials"): Case(LEARNER_READERS, _learner("/learners/{}/credentials")),
     ("GET", "/achievements"): public("/achievements"),
+    # --- API: editing, finding recipients, bulk issuing from attendance and completions, my own
+    ("PUT", "/api/credentials/achievements/{ref}"): Case(
+        ISSUERS,
+        fixed(f"/api/credentials/achievements/{ACHIEVEMENT}"),
+        json=lambda role, w: _achievement("Matrix badge"),
+    ),
+    ("GET", "/api/credentials/recipients"): Case(
+        ISSUERS, fixed(f"/api/credentials/recipients?achievement={ACHIEVEMENT}&q=worker")
+    ),
+    ("POST", "/api/credentials/issue-event"): Case(
+        EVENT_ISSUERS,
+        fixed("/api/credentials/issue-event"),
+        json=lambda role, w: {"event": EVENT, "achievement": ACHIEVEMENT, "dry_run": True},
+    ),
+    ("POST", "/api/credentials/issue-course"): Case(
+        ISSUERS,
+        fixed("/api/credentials/issue-course"),
+        json=lambda role, w: {"course": w.extra["course"], "achievement": ACHIEVEMENT, "dry_run": True},
+    ),
+    ("GET", "/api/credentials/mine"): Case(USERS, fixed("/api/credentials/mine")),
+    # --- pages: achievements
+    ("GET", "/achievements/new"): Case(ISSUERS, fixed("/achievements/new")),
+    ("POST", "/achievements"): Case(
+        ISSUERS, fixed("/achievements"), form=lambda role, w: _page_form(f"Page badge of {role}")
+    ),
+    ("GET", "/achievements/{slug}"): public(f"/achievements/{ACHIEVEMENT}"),
+    ("GET", "/achievements/{slug}/edit"): Case(ISSUERS, fixed(f"/achievements/{ACHIEVEMENT}/edit")),
+    ("POST", "/achievements/{slug}/edit"): Case(
+        ISSUERS, fixed(f"/achievements/{ACHIEVEMENT}/edit"), form=lambda role, w: _page_form("Matrix badge")
+    ),
+    # --- pages: issuing one
+    ("GET", "/credentials/issue"): Case(
+        ISSUERS, fixed(f"/credentials/issue?achievement={ACHIEVEMENT}&q=wor")
+    ),
+    ("GET", "/credentials/issue/recipients"): Case(
+        ISSUERS, fixed(f"/credentials/issue/recipients?achievement={ACHIEVEMENT}&q=wor")
+    ),
+    ("POST", "/credentials/issue/preview"): Case(
+        ISSUERS,
+        fixed("/credentials/issue/preview"),
+        form=lambda role, w: {"achievement": ACHIEVEMENT, "person": w.person_ids["worker"], "q": "wor"},
+    ),
+    ("POST", "/credentials/issue"): Case(
+        ISSUERS,
+        fixed("/credentials/issue"),
+        form=lambda role, w: {"achievement": ACHIEVEMENT, "person": w.person_ids["worker"], "q": "wor"},
+    ),
+    # --- pages: issuing in bulk
+    ("GET", "/credentials/issue-bulk"): Case(ISSUERS, fixed("/credentials/issue-bulk")),
+    ("POST", "/credentials/issue-bulk/preview"): Case(
+        EVENT_ISSUERS,
+        fixed("/credentials/issue-bulk/preview"),
+        form=lambda role, w: {"source": "event", "event": EVENT, "achievement": ACHIEVEMENT},
+    ),
+    ("POST", "/credentials/issue-bulk"): Case(
+        ISSUERS,
+        fixed("/credentials/issue-bulk"),
+        form=lambda role, w: {
+            "source": "course",
+            "course": w.extra["course"],
+            "course_achievement": ACHIEVEMENT,
+        },
+    ),
+    # --- pages: status changes with a reason, and my own credentials
+    ("POST", "/credentials/{credential_id}/revoke"): Case(
+        ISSUERS,
+        _credential("page_revoke", "/credentials/{}/revoke"),
+        form=lambda role, w: {"reason": "issued by mistake"},
+        ok=PAGE_DONE_OR_CONFLICT,
+    ),
+    ("POST", "/credentials/{credential_id}/suspend"): Case(
+        ISSUERS,
+        _credential("page_suspend", "/credentials/{}/suspend"),
+        form=lambda role, w: {"reason": "under review"},
+        ok=PAGE_DONE_OR_CONFLICT,
+    ),
+    ("POST", "/credentials/{credential_id}/reinstate"): Case(
+        ISSUERS,
+        _credential("page_reinstate", "/credentials/{}/reinstate"),
+        form=lambda role, w: {"reason": "review done"},
+        ok=PAGE_DONE_OR_CONFLICT,
+    ),
+    ("GET", "/my/credentials"): Case(USERS, fixed("/my/credentials")),
 }

@@ -204,6 +204,10 @@ class Event(Base):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("alliance_group.id", ondelete="SET NULL"), index=True
     )
+    # The badge its attendees receive when marked attended (credentials.service.award_for_attendance).
+    achievement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credential_achievement.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[Group | None] = relationship(back_populates="events")

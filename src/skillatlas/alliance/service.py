@@ -843,6 +843,10 @@ def mark_attended(*, db: Session, actor: Principal, event_slug: str, person_id: 
         object_id=registration.id,
         details={"event": event.slug, "person_id": person_id},
     )
+    if event.achievement_id is not None:  # the event's badge, in the same transaction
+        from skillatlas.credentials import service as credentials_service
+
+        credentials_service.award_for_attendance(db=db, actor=actor, registration=registration)
     return registration
 
 

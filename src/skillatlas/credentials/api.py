@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, status
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from skillatlas.credentials import service
@@ -13,11 +13,16 @@ from skillatlas.credentials.models import CredentialFormat
 from skillatlas.credentials.schemas import (
     AchievementCreate,
     AchievementRead,
+    AchievementUpdate,
     BulkIssueRequest,
+    BulkOutcomeRead,
+    CourseIssueRequest,
+    EventIssueRequest,
     IssuedRead,
     IssueRequest,
     IssuerIdentity,
     KeyRead,
+    RecipientRead,
     StatusChange,
     VerificationReport,
 )
@@ -61,6 +66,71 @@ def create_achievement(db: DB, actor: Actor, data: AchievementCreate) -> Achieve
 def get_achievement(db: DB, ref: str) -> AchievementRead:
     """One achievement, by id or slug."""
     return service.achievement_read(service.get_achievement(db=db, ref=ref))
+
+
+@router.put("/achievements/{ref}", response_model=AchievementRead)
+def update_achievement(db: DB, actor: Actor, ref: str, data: AchievementUpdate) -> AchievementRead:
+    """Changes an achievement, every field given again (the office, or a manager of the issuing organisation).
+    `awarded_for: event` with the event's slug links the event: its attendees receive it when marked attended."""
+    return service.achievement_read(service.update_achievement(db=db, actor=actor, ref=ref, data=data))
+
+
+@router.get("/recipients", response_model=list[RecipientRead])
+def find_recipients(
+    db: DB,
+    actor: Actor,
+    achievement: Annotated[str, Query(min_length=1, max_length=80)],
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> list[RecipientRead]:
+    """Persons to issue the achievement to, by part of their name or e-mail address (at least two letters)."""
+    found = service.find_recipients(db=db, actor=actor, achievement_ref=achievement, query=q)
+    return [
+        RecipientRead(
+            id=p.id, full_name=p.full_name, email=p.email, employer=p.employer.name if p.employer else None
+        )
+        for p in found
+    ]
+
+
+def _bulk(outcome: service.BulkOutcome) -> JSONResponse:
+    body = service.bulk_read(outcome)
+    code = status.HTTP_200_OK if outcome.dry_run else status.HTTP_201_CREATED
+    return JSONResponse(body.model_dump(mode="json"), status_code=code)
+
+
+@router.post(
+    "/issue-event",
+    response_model=BulkOutcomeRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": BulkOutcomeRead, "description": "a dry run: nothing issued"}},
+)
+def issue_for_event(
+    request: Request, db: DB, actor: Actor, now: Now, data: EventIssueRequest
+) -> JSONResponse:
+    """Everyone marked attended at the event receives the achievement (the event's own badge by default);
+    whoever holds it already is skipped and listed. One transaction. `dry_run` only counts."""
+    return _bulk(service.issue_for_event(db=db, actor=actor, data=data, issuing=_issuing(request), now=now))
+
+
+@router.post(
+    "/issue-course",
+    response_model=BulkOutcomeRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": BulkOutcomeRead, "description": "a dry run: nothing issued"}},
+)
+def issue_for_course(
+    request: Request, db: DB, actor: Actor, now: Now, data: CourseIssueRequest
+) -> JSONResponse:
+    """Everyone who passed the course receives the achievement; whoever holds it already is skipped and
+    listed. One transaction. `dry_run` only counts."""
+    return _bulk(service.issue_for_course(db=db, actor=actor, data=data, issuing=_issuing(request), now=now))
+
+
+@router.get("/mine", response_model=list[IssuedRead])
+def my_credentials(request: Request, db: DB, actor: Actor) -> list[IssuedRead]:
+    """The logged-in learner's own credentials, newest first."""
+    base = _issuing(request).base_url
+    return [service.issued_read(c, base) for c in service.my_credentials(db=db, actor=actor)]
 
 
 def _out(issued: service.IssuedCredential, base_url: str) -> IssuedCredentialOut:

@@ -19,7 +19,10 @@ from skillatlas.config import get_settings
 from skillatlas.credentials import service
 from skillatlas.credentials.schemas import (
     AchievementCreate,
+    AchievementUpdate,
     BulkIssueRequest,
+    CourseIssueRequest,
+    EventIssueRequest,
     IssueRequest,
     IssuerIdentity,
     StatusChange,
@@ -124,21 +127,197 @@ def achievements_create(
         )
 
 
+@achievements_app.command("edit")
+@friendly_errors
+def achievements_edit(
+    ref: str = typer.Argument(..., help="Achievement id or slug."),
+    name: str = typer.Option(None),
+    issuer: str = typer.Option(None, help="Slug of the issuing organisation."),
+    description: str = typer.Option(None),
+    criteria: str = typer.Option(None),
+    outcome: list[str] = typer.Option(None, help="A learning outcome (repeatable; replaces all)."),
+    eqf_level: int = typer.Option(None),
+    hours: float = typer.Option(None),
+    ects: float = typer.Option(None),
+    assessment: str = typer.Option(None),
+    participation: str = typer.Option(None),
+    quality_assurance: str = typer.Option(None),
+    skill: list[str] = typer.Option(None, help="ESCO skill URI (repeatable; replaces all)."),
+    event: str = typer.Option(None, help="Slug of the event whose attendees receive it automatically."),
+    no_event: bool = typer.Option(False, "--no-event", help="Unlink the event that awards it."),
+    valid_for_days: int = typer.Option(None),
+    from_json: Path = typer.Option(None, "--from-json", help="Read the fields to change from a JSON file."),
+) -> None:
+    """Change an achievement: the fields given, the others kept."""
+    changes: dict[str, Any] = json.loads(from_json.read_text()) if from_json is not None else {}
+    given = {
+        "name": name,
+        "issuer": issuer,
+        "description": description,
+        "criteria": criteria,
+        "learning_outcomes": outcome or None,
+        "eqf_level": eqf_level,
+        "hours": hours,
+        "ects": ects,
+        "assessment_type": assessment,
+        "participation_form": participation,
+        "quality_assurance": quality_assurance,
+        "skills": skill or None,
+        "valid_for_days": valid_for_days,
+    }
+    changes.update({k: v for k, v in given.items() if v is not None})
+    if event:
+        changes.update(awarded_for="event", awarded_for_ref=event)
+    with unit_of_work(open_database()) as db:
+        current = service.get_achievement(db=db, ref=ref)
+        values = service.achievement_read(current).model_dump(
+            mode="json", exclude={"id", "uuid", "slug", "skills"}
+        )
+        values["skills"] = [s["uri"] for s in current.skills]
+        linked = service.linked_event(db=db, achievement=current)
+        if linked is not None:
+            values.update(awarded_for="event", awarded_for_ref=linked.slug)
+        values.update(changes)
+        if no_event and values.get("awarded_for") == "event":
+            values.update(awarded_for="other", awarded_for_ref=None)
+        data = parse_input(AchievementUpdate, values)
+        changed = service.update_achievement(db=db, actor=SYSTEM, ref=current.id, data=data)
+        say(f"changed achievement {changed.name} ({changed.slug})")
+
+
 @app.command("issue")
 @friendly_errors
 def issue(
     achievement: str = typer.Option(..., help="Achievement id or slug."),
-    learner: int = typer.Option(..., help="Person id of the learner."),
+    learner: int = typer.Option(None, help="Person id of the learner."),
+    email: str = typer.Option(None, help="Or the learner's e-mail address."),
     format: str = typer.Option("ldp", "--format", help="ldp (embedded Data Integrity proof) or jwt."),
     out: Path = typer.Option(..., help="Where to write the credential."),
 ) -> None:
     """Issue one credential and write it to a file."""
-    data = parse_input(IssueRequest, {"achievement": achievement, "learner": learner, "format": format})
+    values = {"achievement": achievement, "learner": learner, "email": email, "format": format}
+    data = parse_input(IssueRequest, {k: v for k, v in values.items() if v is not None})
     settings = get_settings()
     with unit_of_work(open_database(settings)) as db:
         issued = service.issue(db=db, actor=SYSTEM, data=data, issuing=issuing_for(settings), now=_now())
         out.write_text(issued.document + ("\n" if not issued.document.endswith("\n") else ""))
-        say(f"issued urn:uuid:{issued.uuid} to person {learner} -> {out}")
+        say(
+            f"issued urn:uuid:{issued.uuid} to {issued.person.full_name} (person {issued.person_id}) -> {out}"
+        )
+
+
+@app.command("find-learner")
+@friendly_errors
+def find_learner(
+    query: str = typer.Argument(..., help="Part of a name or an e-mail address (two letters at least)."),
+    achievement: str = typer.Option(..., help="The achievement to issue (id or slug)."),
+) -> None:
+    """Find who to issue an achievement to, by name or e-mail address."""
+    with unit_of_work(open_database()) as db:
+        found = service.find_recipients(db=db, actor=SYSTEM, achievement_ref=achievement, query=query)
+        table = Table("Person id", "Name", "E-mail", "Employer")
+        for p in found:
+            table.add_row(str(p.id), p.full_name, p.email or "", p.employer.name if p.employer else "")
+        console.print(table)
+
+
+def _print_outcome(outcome: service.BulkOutcome, as_json: bool) -> None:
+    if as_json:
+        typer.echo(service.bulk_read(outcome).model_dump_json())
+        return
+    verb = "would issue" if outcome.dry_run else "issued"
+    count = len(outcome.recipients) if outcome.dry_run else len(outcome.issued)
+    say(
+        f"{verb} {count} credentials of {outcome.achievement.name} from {outcome.source}; skipped {len(outcome.skipped)}"
+    )
+    for person, why in outcome.skipped:
+        say(f"  skipped {person.full_name} (person {person.id}): {why}")
+
+
+def _bulk_command(run: Any, data: Any, as_json: bool) -> None:
+    settings = get_settings()
+    columns = (TextColumn("issuing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with (
+        unit_of_work(open_database(settings)) as db,
+        Progress(*columns, console=err_console, transient=True) as bar,
+    ):
+        task = bar.add_task("issuing", total=None)
+        outcome = run(
+            db=db,
+            actor=SYSTEM,
+            data=data,
+            issuing=issuing_for(settings),
+            now=_now(),
+            progress=lambda n: bar.advance(task, n),
+        )
+        _print_outcome(outcome, as_json)
+
+
+@app.command("issue-event")
+@friendly_errors
+def issue_event(
+    event: str = typer.Option(..., help="Slug of the event."),
+    achievement: str = typer.Option(
+        None, help="Achievement id or slug (default: the badge the event awards)."
+    ),
+    format: str = typer.Option("ldp", "--format", help="ldp or jwt."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count who would receive it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Issue to everyone marked attended at an event (whoever holds it already is skipped), all or none."""
+    values = {"event": event, "achievement": achievement, "format": format, "dry_run": dry_run}
+    data = parse_input(EventIssueRequest, {k: v for k, v in values.items() if v is not None})
+    _bulk_command(service.issue_for_event, data, as_json)
+
+
+@app.command("issue-course")
+@friendly_errors
+def issue_course(
+    course: int = typer.Option(..., help="Id of the course."),
+    achievement: str = typer.Option(..., help="Achievement id or slug."),
+    format: str = typer.Option("ldp", "--format", help="ldp or jwt."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count who would receive it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Issue to everyone who passed a course (whoever holds it already is skipped), all or none."""
+    data = parse_input(
+        CourseIssueRequest,
+        {"course": course, "achievement": achievement, "format": format, "dry_run": dry_run},
+    )
+    _bulk_command(service.issue_for_course, data, as_json)
+
+
+@app.command("list")
+@friendly_errors
+def list_credentials(
+    learner: int = typer.Option(None, help="Person id of the learner."),
+    email: str = typer.Option(None, help="Or the learner's e-mail address."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON lines."),
+) -> None:
+    """A learner's credentials, newest first, with their status."""
+    if (learner is None) == (email is None):
+        raise InvalidInput(
+            "learner: name the learner by --learner or by --email (one of them)", field="learner"
+        )
+    settings = get_settings()
+    with unit_of_work(open_database(settings)) as db:
+        person = service.learner_of(db, learner, email)
+        found = service.learner_credentials(db=db, actor=SYSTEM, person_id=person.id)
+        base = issuing_for(settings).base_url
+        if as_json:
+            for c in found:
+                typer.echo(service.issued_read(c, base).model_dump_json())
+            return
+        table = Table("Credential", "Achievement", "Issuer", "Issued", "Status")
+        for c in found:
+            table.add_row(
+                Text(f"urn:uuid:{c.uuid}"),
+                c.achievement.name,
+                c.organisation.name,
+                f"{c.issued_at:%Y-%m-%d}",
+                service.credential_state(c),
+            )
+        console.print(table)
 
 
 def _read_learners(path: Path) -> list[int]:

@@ -114,10 +114,23 @@ class AchievementRead(Output):
     valid_for_days: int | None
 
 
+class AchievementUpdate(AchievementCreate):
+    """Every field again (the slug, and so the achievement's address, stays as it was created)."""
+
+
 class IssueRequest(Input):
     achievement: Annotated[str, Field(min_length=1, max_length=80, description="achievement id or slug")]
-    learner: Annotated[int, Field(ge=1, description="person id")]
+    learner: Annotated[int | None, Field(ge=1, description="person id")] = None
+    email: Annotated[
+        str | None, Field(min_length=3, max_length=254, description="or the learner's e-mail")
+    ] = None
     format: CredentialFormat = CredentialFormat.LDP
+
+    @model_validator(mode="after")
+    def _one_learner(self) -> Self:
+        if (self.learner is None) == (self.email is None):
+            raise ValueError("learner: name the learner by person id or by e-mail address (one of them)")
+        return self
 
 
 class BulkIssueRequest(Input):
@@ -126,8 +139,55 @@ class BulkIssueRequest(Input):
     format: CredentialFormat = CredentialFormat.LDP
 
 
+class EventIssueRequest(Input):
+    """Everyone marked attended at the event receives the achievement (default: the badge the event awards)."""
+
+    event: Annotated[str, Field(min_length=1, max_length=80, description="slug of the event")]
+    achievement: Annotated[str | None, Field(min_length=1, max_length=80)] = None
+    format: CredentialFormat = CredentialFormat.LDP
+    dry_run: bool = Field(default=False, description="only count who would receive it and who is skipped")
+
+
+class CourseIssueRequest(Input):
+    """Everyone who passed the course (an outcome recorded on a development plan) receives the achievement."""
+
+    course: Annotated[int, Field(ge=1, description="id of the course")]
+    achievement: Annotated[str, Field(min_length=1, max_length=80)]
+    format: CredentialFormat = CredentialFormat.LDP
+    dry_run: bool = False
+
+
+class SkippedRead(BaseModel):
+    learner: int
+    name: str
+    reason: str
+
+
+class BulkOutcomeRead(BaseModel):
+    achievement: str
+    source: str
+    dry_run: bool
+    count: int = Field(description="credentials issued (or, on a dry run, to be issued)")
+    learners: list[int]
+    ids: list[str]
+    skipped: list[SkippedRead]
+
+
+class RecipientRead(Output):
+    id: int
+    full_name: str
+    email: str | None
+    employer: str | None
+
+
 class StatusChange(Input):
     reason: Annotated[str | None, Field(max_length=1000)] = None
+
+
+class StatusReason(Input):
+    """A status change from the credential's page: the reason is kept with the credential and in the audit log."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class IssuerIdentity(Input):

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from skillatlas.alliance import service as alliance_service
-from skillatlas.alliance.models import Organisation
+from skillatlas.alliance.models import Event, Organisation, Registration, RegistrationStatus
 from skillatlas.auth import audit
-from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.auth.models import Role
+from skillatlas.auth.permissions import Principal, allowed, authorize
 from skillatlas.credentials import document, keys, proofs, status
-from skillatlas.credentials import policy as _policy  # noqa: F401  (registers the rules)
+from skillatlas.credentials import policy as _policy  # registers the rules
 from skillatlas.credentials.models import (
     Achievement,
     AwardedFor,
@@ -33,10 +34,15 @@ from skillatlas.credentials.models import (
 from skillatlas.credentials.schemas import (
     AchievementCreate,
     AchievementRead,
+    AchievementUpdate,
     BulkIssueRequest,
+    BulkOutcomeRead,
+    CourseIssueRequest,
+    EventIssueRequest,
     IssuedRead,
     IssueRequest,
     IssuerIdentity,
+    SkippedRead,
     VerificationReport,
 )
 from skillatlas.credentials.verify import ResolutionError, ResolvedKey, resolve_did_key
@@ -77,15 +83,57 @@ def _aligned_skills(db: Session, uris: list[str]) -> list[dict[str, str]]:
     return [{"uri": u, "label": found[u].preferred_label} for u in uris]
 
 
+def _event_facts(event: Any) -> dict[str, Any]:
+    """What the permission check needs to know about an event: its group and its organisers."""
+    return {
+        **alliance_service.event_facts(event),
+        "organiser_ids": frozenset(o.id for o in event.organisers),
+    }
+
+
+def _link_event(db: Session, actor: Principal, achievement: Achievement, event_slug: str | None) -> None:
+    """The event (if any) whose attendees receive the achievement when marked attended; one badge per event."""
+    current = list(db.scalars(select(Event).where(Event.achievement_id == achievement.id)))
+    event = None
+    if event_slug:
+        try:
+            event = alliance_service.get_event(db=db, slug=event_slug)
+        except NotFound as exc:
+            raise NotFound(f"no event {event_slug!r}", field="awarded_for_ref") from exc
+    for old in current:
+        if event is None or old.id != event.id:
+            authorize(
+                actor, "credentials.event.link", organisation_id=achievement.issuer_id, **_event_facts(old)
+            )
+            old.achievement_id = None
+    if event is None or event.achievement_id == achievement.id:
+        return
+    authorize(actor, "credentials.event.link", organisation_id=achievement.issuer_id, **_event_facts(event))
+    if event.achievement_id is not None:
+        other = db.get(Achievement, event.achievement_id)
+        raise Conflict(
+            f"{event.name} awards {other.name if other else 'another achievement'} already",
+            field="awarded_for_ref",
+        )
+    event.achievement_id = achievement.id
+
+
+def _check_name(db: Session, name: str, achievement_id: int | None = None) -> str:
+    slug = slugify(name)
+    clash = db.scalar(
+        select(Achievement.id).where(Achievement.slug == slug, Achievement.id != (achievement_id or 0))
+    )
+    if clash:
+        raise Conflict(f"an achievement named {name!r} exists already", field="name")
+    return slug
+
+
 def create_achievement(*, db: Session, actor: Principal, data: AchievementCreate) -> Achievement:
-    """A new achievement of an issuing organisation, aligned to taxonomy skills."""
+    """A new achievement of an issuing organisation, aligned to taxonomy skills; an event it is awarded at
+    gives it to everyone marked attended there."""
     issuer = alliance_service.get_organisation(db=db, slug=data.issuer)
     authorize(actor, "credentials.achievement.create", organisation_id=issuer.id)
-    if data.awarded_for == AwardedFor.EVENT and data.awarded_for_ref:
-        alliance_service.get_event(db=db, slug=data.awarded_for_ref)
-    slug = slugify(data.name)
-    if db.scalar(select(Achievement.id).where(Achievement.slug == slug)):
-        raise Conflict(f"an achievement named {data.name!r} exists already", field="name")
+    slug = _check_name(db, data.name)
     achievement = Achievement(
         uuid=str(uuidlib.uuid4()),
         slug=slug,
@@ -94,6 +142,9 @@ def create_achievement(*, db: Session, actor: Principal, data: AchievementCreate
         **data.model_dump(exclude={"issuer", "skills"}),
     )
     db.add(achievement)
+    db.flush()
+    event = data.awarded_for_ref if data.awarded_for == AwardedFor.EVENT else None
+    _link_event(db, actor, achievement, event)
     db.flush()
     audit.record(
         db=db,
@@ -104,6 +155,46 @@ def create_achievement(*, db: Session, actor: Principal, data: AchievementCreate
         details={"slug": slug, "issuer": issuer.slug},
     )
     return achievement
+
+
+def update_achievement(
+    *, db: Session, actor: Principal, ref: str | int, data: AchievementUpdate
+) -> Achievement:
+    """Changes an achievement; its slug stays. Credentials issued before keep what they were signed with; the
+    issuer changes only while none is issued (they name the issuer's key)."""
+    achievement = get_achievement(db=db, ref=ref)
+    authorize(actor, "credentials.achievement.edit", organisation_id=achievement.issuer_id)
+    issuer = alliance_service.get_organisation(db=db, slug=data.issuer)
+    if issuer.id != achievement.issuer_id:
+        authorize(actor, "credentials.achievement.edit", organisation_id=issuer.id)
+        if db.scalar(
+            select(IssuedCredential.id).where(IssuedCredential.achievement_id == achievement.id).limit(1)
+        ):
+            raise Conflict(
+                "credentials of this achievement are issued: its issuer cannot change", field="issuer"
+            )
+        achievement.issuer = issuer
+    _check_name(db, data.name, achievement.id)
+    achievement.skills = _aligned_skills(db, data.skills)
+    for name, value in data.model_dump(exclude={"issuer", "skills"}).items():
+        setattr(achievement, name, value)
+    event = data.awarded_for_ref if data.awarded_for == AwardedFor.EVENT else None
+    _link_event(db, actor, achievement, event)
+    db.flush()
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.achievement.edit",
+        object_type="achievement",
+        object_id=achievement.id,
+        details={"slug": achievement.slug, "issuer": issuer.slug},
+    )
+    return achievement
+
+
+def linked_event(*, db: Session, achievement: Achievement) -> Event | None:
+    """The event whose attendees receive the achievement automatically, if any."""
+    return db.scalar(select(Event).where(Event.achievement_id == achievement.id).limit(1))
 
 
 def get_achievement(*, db: Session, ref: str | int) -> Achievement:
@@ -416,15 +507,27 @@ class _Signer:
         )
 
 
+def learner_of(db: Session, person_id: int | None, email: str | None) -> Person:
+    """The person by id or by e-mail address (case does not matter), or NotFound."""
+    if person_id is not None:
+        person = db.get(Person, person_id)
+        if person is None:
+            raise NotFound(f"no person with id {person_id}", field="learner")
+        return person
+    address = (email or "").strip().lower()
+    found = db.scalar(select(Person).where(func.lower(Person.email) == address))
+    if found is None:
+        raise NotFound(f"no person with the e-mail address {email!r}", field="email")
+    return found
+
+
 def issue(
     *, db: Session, actor: Principal, data: IssueRequest, issuing: Issuing, now: dt.datetime
 ) -> IssuedCredential:
     """Signs one credential for a learner (Data Integrity proof or JWT) and records it."""
     achievement = get_achievement(db=db, ref=data.achievement)
     authorize(actor, "credentials.issue", organisation_id=achievement.issuer_id)
-    person = db.get(Person, data.learner)
-    if person is None:
-        raise NotFound(f"no person with id {data.learner}", field="learner")
+    person = learner_of(db, data.learner, data.email)
     issued = _Signer(db, achievement, issuing, now).sign(person, data.format)
     db.add(issued)
     db.flush()
@@ -487,6 +590,352 @@ def issue_bulk(
         object_type="achievement",
         object_id=achievement.id,
         details={"count": len(issued), "format": data.format.value},
+    )
+    return issued
+
+
+# --- finding recipients, issuing to an event's attendees or a course's graduates ------------------
+
+
+MIN_QUERY = 2
+
+
+def issuable_achievements(*, db: Session, actor: Principal) -> list[Achievement]:
+    """The achievements this actor may issue (the office: all; a manager: their organisations')."""
+    return [
+        a
+        for a in list_achievements(db=db)
+        if allowed(actor, "credentials.issue", organisation_id=a.issuer_id)
+    ]
+
+
+def issuer_choices(*, db: Session, actor: Principal) -> list[Organisation]:
+    """The organisations this actor may define achievements for."""
+    if actor.is_system or actor.has(Role.ALLIANCE_OFFICE):
+        return alliance_service.list_organisations(db=db)
+    managed = {g.organisation_id for g in actor.grants if g.role == Role.ORGANISATION_MANAGER}
+    return [o for o in alliance_service.list_organisations(db=db) if o.id in managed]
+
+
+def find_recipients(
+    *, db: Session, actor: Principal, achievement_ref: str | int, query: str, limit: int = 10
+) -> list[Person]:
+    """Persons whose name or e-mail address contains `query` (at least two letters), for choosing who receives
+    the achievement. The office finds everyone; an issuer's managers find their own organisations' staff, and
+    anyone whose full e-mail address they type. Erased persons are never found."""
+    from skillatlas.privacy.models import Erasure
+
+    achievement = get_achievement(db=db, ref=achievement_ref)
+    authorize(actor, "credentials.issue.find_recipient", organisation_id=achievement.issuer_id)
+    text = query.strip().lower()
+    if len(text) < MIN_QUERY:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = or_(
+        func.lower(Person.full_name).like(pattern, escape="\\"),
+        func.lower(Person.email).like(pattern, escape="\\"),
+    )
+    if not (actor.is_system or actor.has(Role.ALLIANCE_OFFICE)):
+        managed = [g.organisation_id for g in actor.grants if g.role == Role.ORGANISATION_MANAGER]
+        matches = or_(
+            and_(matches, Person.employer_id.in_(managed)),
+            func.lower(Person.email) == text,
+        )
+    erased = select(Erasure.person_id)
+    return list(
+        db.scalars(
+            select(Person)
+            .where(matches, Person.id.not_in(erased))
+            .order_by(Person.full_name, Person.id)
+            .limit(limit)
+            .options(selectinload(Person.employer))
+        )
+    )
+
+
+def recipient(
+    *, db: Session, actor: Principal, achievement_ref: str | int, person_id: int, query: str = ""
+) -> Person:
+    """A person chosen from `find_recipients`, checked against the same scope (a page sends the person's id and
+    the text that found them back), or NotFound."""
+    from skillatlas.privacy.models import Erasure
+
+    achievement = get_achievement(db=db, ref=achievement_ref)
+    authorize(actor, "credentials.issue.find_recipient", organisation_id=achievement.issuer_id)
+    person = db.get(Person, person_id)
+    erased = person is not None and db.scalar(select(Erasure.id).where(Erasure.person_id == person.id))
+    if person is None or erased:
+        raise NotFound("no such recipient: search again and choose from the list", field="person")
+    if actor.is_system or actor.has(Role.ALLIANCE_OFFICE):
+        return person
+    managed = {g.organisation_id for g in actor.grants if g.role == Role.ORGANISATION_MANAGER}
+    typed = (person.email or "").lower() == query.strip().lower() != ""
+    if person.employer_id in managed or typed:
+        return person
+    raise NotFound("no such recipient: search again and choose from the list", field="person")
+
+
+def linkable_events(*, db: Session, actor: Principal) -> list[Event]:
+    """Events whose attendance this actor sees, so may link a badge to (newest first)."""
+    events = alliance_service.list_events(db=db)
+    events.reverse()
+    if actor.is_system or actor.has(Role.ALLIANCE_OFFICE):
+        return events
+    return [e for e in events if _policy.sees_the_event(actor, _event_facts(e))]
+
+
+def holders(*, db: Session, achievement_id: int, person_ids: list[int]) -> set[int]:
+    """Which of the persons hold the achievement already (a credential not revoked, suspended included)."""
+    found: set[int] = set()
+    for start in range(0, len(person_ids), 20_000):
+        chunk = person_ids[start : start + 20_000]
+        found.update(
+            db.scalars(
+                select(IssuedCredential.person_id).where(
+                    IssuedCredential.achievement_id == achievement_id,
+                    IssuedCredential.person_id.in_(chunk),
+                    IssuedCredential.revoked_at.is_(None),
+                )
+            )
+        )
+    return found
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk issuing did (or, on a dry run, would do): who receives the achievement, who is skipped."""
+
+    achievement: Achievement
+    source: str
+    dry_run: bool
+    recipients: list[Person]
+    skipped: list[tuple[Person, str]]
+    issued: list[IssuedCredential]
+
+
+def bulk_read(outcome: BulkOutcome) -> BulkOutcomeRead:
+    return BulkOutcomeRead(
+        achievement=outcome.achievement.slug,
+        source=outcome.source,
+        dry_run=outcome.dry_run,
+        count=len(outcome.recipients),
+        learners=[p.id for p in outcome.recipients],
+        ids=[f"urn:uuid:{c.uuid}" for c in outcome.issued],
+        skipped=[SkippedRead(learner=p.id, name=p.full_name, reason=why) for p, why in outcome.skipped],
+    )
+
+
+def _issue_to(
+    db: Session,
+    actor: Principal,
+    achievement: Achievement,
+    person_ids: list[int],
+    source: str,
+    fmt: CredentialFormat,
+    dry_run: bool,
+    issuing: Issuing,
+    now: dt.datetime,
+    progress: Callable[[int], None] | None,
+) -> BulkOutcome:
+    """Issues to each person who does not hold the achievement yet, in the caller's one transaction."""
+    wanted = list(dict.fromkeys(person_ids))
+    persons: dict[int, Person] = {}
+    for start in range(0, len(wanted), 20_000):
+        chunk = wanted[start : start + 20_000]
+        persons.update({p.id: p for p in db.scalars(select(Person).where(Person.id.in_(chunk)))})
+    have = holders(db=db, achievement_id=achievement.id, person_ids=wanted)
+    recipients = [persons[p] for p in wanted if p in persons and p not in have]
+    skipped = [(persons[p], "holds it already") for p in wanted if p in have]
+    outcome = BulkOutcome(achievement, source, dry_run, recipients, skipped, [])
+    if dry_run or not recipients:
+        return outcome
+    signer = _Signer(db, achievement, issuing, now)
+    if signer.status_list.next_sequence + len(recipients) > signer.status_list.bits:
+        raise Conflict(
+            "the issuer's status list is full: rotate the key to start a new one", field="learners"
+        )
+    pending: list[IssuedCredential] = []
+    for person in recipients:
+        credential = signer.sign(person, fmt)
+        outcome.issued.append(credential)
+        pending.append(credential)
+        if len(pending) >= 2000:
+            db.add_all(pending)
+            db.flush()
+            pending = []
+        if progress:
+            progress(1)
+    db.add_all(pending)
+    db.flush()
+    for credential in outcome.issued:
+        mail_notify.credential_received(db, credential)
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.issue_bulk",
+        object_type="achievement",
+        object_id=achievement.id,
+        details={"count": len(outcome.issued), "skipped": len(skipped), "source": source},
+    )
+    return outcome
+
+
+def attendees(*, db: Session, event: Event) -> list[int]:
+    """The persons marked attended at the event, in the order they registered."""
+    return list(
+        db.scalars(
+            select(Registration.person_id)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.ATTENDED)
+            .order_by(Registration.id)
+        )
+    )
+
+
+def issue_for_event(
+    *,
+    db: Session,
+    actor: Principal,
+    data: EventIssueRequest,
+    issuing: Issuing,
+    now: dt.datetime,
+    progress: Callable[[int], None] | None = None,
+) -> BulkOutcome:
+    """Everyone marked attended at the event receives the achievement (the event's own badge unless another is
+    named); whoever holds it already is skipped. One transaction: all are issued, or none."""
+    event = alliance_service.get_event(db=db, slug=data.event)
+    ref: str | int | None = data.achievement or event.achievement_id
+    if ref is None:
+        raise InvalidInput(
+            f"{event.name} awards no badge of its own: choose the achievement", field="achievement"
+        )
+    achievement = get_achievement(db=db, ref=ref)
+    authorize(actor, "credentials.issue.event", organisation_id=achievement.issuer_id, **_event_facts(event))
+    return _issue_to(
+        db, actor, achievement, attendees(db=db, event=event), f"attendance at {event.name}",
+        data.format, data.dry_run, issuing, now, progress,
+    )  # fmt: skip
+
+
+def graduates(*, db: Session, course_id: int) -> list[int]:
+    """The persons who passed the course (an outcome recorded on one of their development plans)."""
+    from skillatlas.learning.models import DevelopmentPlan, Outcome, PlanCourse
+
+    rows = db.scalars(
+        select(DevelopmentPlan.person_id)
+        .join(PlanCourse, PlanCourse.plan_id == DevelopmentPlan.id)
+        .where(PlanCourse.course_id == course_id, PlanCourse.outcome == Outcome.PASSED)
+        .order_by(PlanCourse.completed_at, DevelopmentPlan.id)
+    )
+    return list(dict.fromkeys(rows))
+
+
+def issue_for_course(
+    *,
+    db: Session,
+    actor: Principal,
+    data: CourseIssueRequest,
+    issuing: Issuing,
+    now: dt.datetime,
+    progress: Callable[[int], None] | None = None,
+) -> BulkOutcome:
+    """Everyone who passed the course receives the achievement; whoever holds it already is skipped."""
+    from skillatlas.learning.models import Course
+
+    course = db.get(Course, data.course)
+    if course is None:
+        raise NotFound(f"no course with id {data.course}", field="course")
+    achievement = get_achievement(db=db, ref=data.achievement)
+    authorize(
+        actor,
+        "credentials.issue.course",
+        organisation_id=achievement.issuer_id,
+        provider_id=course.provider_id,
+    )
+    return _issue_to(
+        db, actor, achievement, graduates(db=db, course_id=course.id), f"course {course.code} {course.title}",
+        data.format, data.dry_run, issuing, now, progress,
+    )  # fmt: skip
+
+
+def attendance_sources(*, db: Session, actor: Principal) -> list[tuple[Event, int]]:
+    """Events with attendance this actor may issue to, with the number marked attended, newest first."""
+    counts = dict(
+        db.execute(
+            select(Registration.event_id, func.count())
+            .where(Registration.status == RegistrationStatus.ATTENDED)
+            .group_by(Registration.event_id)
+        ).all()
+    )
+    if not counts:
+        return []
+    events = db.scalars(
+        select(Event).where(Event.id.in_(list(counts))).order_by(Event.starts_on.desc(), Event.id)
+    )
+    office = actor.is_system or actor.has(Role.ALLIANCE_OFFICE)
+    return [(e, counts[e.id]) for e in events if office or _policy.sees_the_event(actor, _event_facts(e))]
+
+
+def course_sources(*, db: Session, actor: Principal) -> list[tuple[Any, int]]:
+    """Courses someone passed that this actor may issue to, with the number who passed."""
+    from skillatlas.learning.models import Course, DevelopmentPlan, Outcome, PlanCourse
+
+    rows = db.execute(
+        select(Course, func.count(func.distinct(DevelopmentPlan.person_id)))
+        .join(PlanCourse, PlanCourse.course_id == Course.id)
+        .join(DevelopmentPlan, DevelopmentPlan.id == PlanCourse.plan_id)
+        .where(PlanCourse.outcome == Outcome.PASSED)
+        .group_by(Course.id)
+        .order_by(Course.title, Course.id)
+    ).all()
+    office = actor.is_system or actor.has(Role.ALLIANCE_OFFICE)
+    return [
+        (course, count)
+        for course, count in rows
+        if office or actor.has(Role.ORGANISATION_MANAGER, organisation_id=course.provider_id)
+    ]
+
+
+def _session_now(db: Session) -> dt.datetime:
+    """The app's clock (the web app puts it on its sessions), else the wall clock."""
+    clock = db.info.get("skillatlas.clock")
+    return clock() if callable(clock) else dt.datetime.now(dt.UTC)
+
+
+def _session_issuing(db: Session) -> Issuing:
+    """Where the app's credentials point and its keys are sealed: the app's settings, else the environment's."""
+    from skillatlas.config import Settings, get_settings
+    from skillatlas.credentials.settings import issuing_for
+
+    settings = db.info.get("skillatlas.settings")
+    return issuing_for(settings if isinstance(settings, Settings) else get_settings())
+
+
+def award_for_attendance(
+    *, db: Session, actor: Principal, registration: Registration
+) -> IssuedCredential | None:
+    """The event's badge for a person just marked attended (alliance.service.mark_attended calls it), unless
+    they hold it already. Whoever linked the badge to the event allowed it; the audit names who marked."""
+    event = registration.event
+    if event.achievement_id is None:
+        return None
+    if holders(db=db, achievement_id=event.achievement_id, person_ids=[registration.person_id]):
+        return None
+    achievement = get_achievement(db=db, ref=event.achievement_id)
+    person = db.get(Person, registration.person_id)
+    assert person is not None
+    issued = _Signer(db, achievement, _session_issuing(db), _session_now(db)).sign(
+        person, CredentialFormat.LDP
+    )
+    db.add(issued)
+    db.flush()
+    mail_notify.credential_received(db, issued)
+    audit.record(
+        db=db,
+        actor=actor,
+        action="credentials.issue.attendance",
+        object_type="credential",
+        object_id=issued.uuid,
+        details={"achievement": achievement.slug, "event": event.slug, "person_id": person.id},
     )
     return issued
 
@@ -607,6 +1056,13 @@ def learner_credentials(*, db: Session, actor: Principal, person_id: int) -> lis
             .options(selectinload(IssuedCredential.achievement), selectinload(IssuedCredential.organisation))
         )
     )
+
+
+def my_credentials(*, db: Session, actor: Principal) -> list[IssuedCredential]:
+    """The logged-in learner's own credentials, newest first."""
+    authorize(actor, "credentials.read_own")
+    assert actor.person_id is not None
+    return learner_credentials(db=db, actor=actor, person_id=actor.person_id)
 
 
 def issued_read(issued: IssuedCredential, base_url: str) -> IssuedRead:

@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.state.sessions = session_factory(engine)
     mail_service.install(app.state.sessions, settings)  # mail is sent with these settings, after commit
     app.state.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+    # Services that act on their own (a badge awarded on attendance) read the app's clock from the session.
+    info = {**app.state.sessions.kw.get("info", {}), "skillatlas.clock": app.state.clock}
+    app.state.sessions.configure(info=info)
     app.state.login_throttle = LoginThrottle()
 
     app.add_middleware(CsrfCookie)
