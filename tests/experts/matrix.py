@@ -127,7 +127,8 @@ ENTRIES: dict[tuple[str, str], Case] = {
         form=lambda role, w: {
             "organisation": ORG_X,
             "title": "Pack review",
-            "skills": f"{w.extra['skill_uri']}|expert",
+            "skills.uri": w.extra["skill_uri"],
+            "skills.level": "expert",
         },
     ),
     ("GET", "/experts/requests/{request_id}"): Case(STAFF, _url("/experts/requests/{id}")),

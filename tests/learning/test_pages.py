@@ -34,10 +34,17 @@ def test_my_path_page(client: TestClient, catalogue: Catalogue) -> None:
 def test_role_editor_shows_the_form_again(office_client: TestClient, catalogue: Catalogue) -> None:
     token = csrf_token(office_client)
     bad = office_client.post(
-        "/roles", data={"title": "Broken", "skills": "http://nope expert", "csrf_token": token}
+        "/roles",
+        data={
+            "title": "Broken",
+            "skills.uri": "http://nope",
+            "skills.level": "expert|essential",
+            "csrf_token": token,
+        },
     )
-    assert bad.status_code == 422 and "unknown skill URI" in bad.text and 'name="title"' in bad.text
-    made = office_client.post("/roles", data={"title": "Page role", "skills": f"{BMS} expert", "csrf_token": token},
+    assert bad.status_code == 422 and "no longer in the taxonomy" in bad.text and 'name="title"' in bad.text
+    made = office_client.post("/roles", data={"title": "Page role", "skills.uri": BMS,
+                                              "skills.level": "expert|essential", "csrf_token": token},
                               follow_redirects=False)  # fmt: skip
     assert made.status_code == 303 and made.headers["location"] == "/roles/page-role?version=1"
     office_client.post("/roles/page-role/submit", data={"csrf_token": token})
@@ -54,12 +61,10 @@ def test_plan_page_and_workforce(
                                            "courses": [catalogue.course_ids["BAT-101"]]}).json()  # fmt: skip
     client.post(f"/api/plans/{plan['id']}/propose")
     page = client.get(f"/plans/{plan['id']}")
-    assert page.status_code == 200 and "Agree to this plan" in page.text
-    agreed = client.post(
-        f"/plans/{plan['id']}/agree", data={"csrf_token": csrf_token(client)}, follow_redirects=True
-    )
-    assert "not yet agreed" in agreed.text and "Worker: agreed by Learner on " in agreed.text
-    assert "Agree to this plan" not in agreed.text and "Agreed by both" not in agreed.text  # agreed once
+    # The worker proposed it, which is their agreement: no button to agree again.
+    assert page.status_code == 200 and "Worker: agreed by Learner on " in page.text
+    assert "Agree to this plan" not in page.text and "Agreed by both" not in page.text
+    assert "Withdraw my agreement" in page.text
     assert client.get(f"/organisations/{PROVIDER}/workforce", params={"role": ROLE}).status_code == 403
     create_user(sessions, "boss@test.example", {"role": "organisation_manager", "organisation": PROVIDER},
                 organisation=PROVIDER)  # fmt: skip
@@ -68,7 +73,8 @@ def test_plan_page_and_workforce(
     both = boss.post(
         f"/plans/{plan['id']}/agree", data={"csrf_token": csrf_token(boss)}, follow_redirects=True
     )
-    assert "Agreed by both" in both.text and f"Employer ({PROVIDER}): agreed by Boss on " in both.text
+    # The employer by its name, not its slug.
+    assert "Agreed by both" in both.text and "Employer (EDUCAM): agreed by Boss on " in both.text
     assert "Agree to this plan" not in both.text
 
 

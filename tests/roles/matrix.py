@@ -75,14 +75,19 @@ ENTRIES: dict[tuple[str, str], Case] = {
         form=lambda role, world: {
             "slug": f"page-{_s(role)}",
             "title": "A page role",
-            "skills": f"{BMS} expert",
+            "skills.uri": BMS,
+            "skills.level": "expert|essential",
         },
     ),
     ("GET", "/roles/{slug}/edit"): Case(LEADS, lambda role, world: f"/roles/px-{_s(role)}/edit"),
     ("POST", "/roles/{slug}"): Case(
         LEADS,
         lambda role, world: f"/roles/px-{_s(role)}",
-        form=lambda role, world: {"title": "Changed on the page", "skills": f"{BMS} awareness optional"},
+        form=lambda role, world: {
+            "title": "Changed on the page",
+            "skills.uri": BMS,
+            "skills.level": "awareness|optional",
+        },
     ),
     ("POST", "/roles/{slug}/submit"): Case(
         LEADS, lambda role, world: f"/roles/px-{_s(role)}/submit", form=lambda r, w: {}

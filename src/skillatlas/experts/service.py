@@ -487,9 +487,12 @@ def _entry(snapshot: Snapshot, match: Match) -> ShortlistEntry:
 # --- proposals -----------------------------------------------------------------------------------
 
 
-def _history(proposal: Proposal, status: ProposalStatus, actor: Principal, now: dt.datetime) -> None:
-    proposal.history = [*(proposal.history or []), {"status": status.value, "by": actor.user_id, "via": actor.via,
-                                            "at": now.isoformat()}]  # fmt: skip
+def _history(
+    proposal: Proposal, status: ProposalStatus, actor: Principal, now: dt.datetime, message: str = ""
+) -> None:
+    """One step of the workflow; `message`: what the one who took it said (an expert's answer, a reason)."""
+    step = {"status": status.value, "by": actor.user_id, "via": actor.via, "at": now.isoformat()}
+    proposal.history = [*(proposal.history or []), {**step, "message": message} if message else step]
 
 
 def propose(
@@ -558,12 +561,24 @@ def step(
         raise InvalidInput("rating: feedback comes with completing a deployment", field="rating")
     proposal.status = data.status
     proposal.updated_at = now
-    _history(proposal, data.status, actor, now)
+    # the comment of a completion is the feedback; of any other step, a message to the other side
+    message = "" if data.status == ProposalStatus.COMPLETED else data.comment
+    _history(proposal, data.status, actor, now, message)
     db.flush()
     mail_notify.proposal_step(db, proposal)
     audit.record(db=db, actor=actor, action=f"expert.proposal.{data.status.value}", object_type="expert_proposal",
                  object_id=proposal.id, details={"rating": data.rating} if data.rating else None)  # fmt: skip
     return proposal
+
+
+def requester_contact(db: Session, proposal: Proposal) -> tuple[str, str] | None:
+    """Who posted the request (name, e-mail): shown to the expert once they have accepted, as theirs to the company."""
+    from skillatlas.auth.models import User
+
+    if proposal.status not in CONTACT_STATUSES or proposal.request.created_by_user_id is None:
+        return None
+    user = db.get(User, proposal.request.created_by_user_id)
+    return (user.full_name, user.email) if user is not None and user.is_active else None
 
 
 def proposal_read(proposal: Proposal) -> ProposalRead:

@@ -1,4 +1,8 @@
-"""HTML pages of job roles: the list, a version's requirements, the editor, review and publishing."""
+"""HTML pages of job roles: the list, a version's requirements, the editor, review and publishing.
+
+The editor chooses skills and occupations with the picker (never by URI): each skill with its required level
+and weight in one select ("practitioner|essential").
+"""
 
 from __future__ import annotations
 
@@ -6,43 +10,91 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from skillatlas.alliance import service as alliance_service
 from skillatlas.auth.permissions import Principal, allowed, authorize
-from skillatlas.errors import SkillAtlasError
+from skillatlas.errors import FormErrors, InvalidInput, SkillAtlasError
 from skillatlas.people.models import SkillLevel
 from skillatlas.roles import service
 from skillatlas.roles.models import SkillWeight
 from skillatlas.roles.schemas import RoleCreate, RoleVersionIn
-from skillatlas.validation import parse_input
+from skillatlas.taxonomy.models import Occupation
 from skillatlas.web.deps import DB, Actor
-from skillatlas.web.forms import form_again, form_values
+from skillatlas.web.forms import form_again, form_values, picked_skills, skills_from_form, validate_form
 from skillatlas.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
 
-def parse_skill_lines(text: str) -> list[dict[str, str]]:
-    """One skill a line: "URI [level] [essential|optional]"."""
-    skills = []
-    for line in text.splitlines():
-        parts = line.split()
-        if not parts:
+#: The picker's one select per skill carries the required level and the weight: "practitioner|essential".
+LEVEL_WEIGHTS = [
+    (f"{level.value}|{weight.value}", f"{level.value.capitalize()}, {weight.value}")
+    for weight in SkillWeight
+    for level in SkillLevel
+]
+
+
+def _occupation_rows(db: Session, uris: list[str]) -> list[dict[str, str]]:
+    """The occupation picker's rows, labelled, in the order given."""
+    if not uris:
+        return []
+    rows = db.execute(select(Occupation.uri, Occupation.preferred_label).where(Occupation.uri.in_(uris)))
+    labels = {uri: label for uri, label in rows}
+    return [{"uri": u, "label": labels.get(u, "unknown occupation")} for u in uris]
+
+
+def _picked(db: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """What the two pickers show: the skills with their level and weight, the occupations."""
+    return {
+        "picked": picked_skills(db, skills_from_form(values, "skills")),
+        "occupations": _occupation_rows(db, [o["uri"] for o in skills_from_form(values, "occupations")]),
+    }
+
+
+def _form_input(db: Session, values: dict[str, Any], model: type[RoleVersionIn]) -> RoleVersionIn:
+    """The role from the form; every problem named beside its field, in words."""
+    errors: dict[str, str] = {}
+    picked = skills_from_form(values, "skills")
+    labels = {s["uri"]: s["label"] for s in picked_skills(db, picked)}
+    skills, unclear = [], []
+    for item in picked:
+        level, _, weight = (item.get("level") or "").partition("|")
+        if level not in {lv.value for lv in SkillLevel} or weight not in {w.value for w in SkillWeight}:
+            unclear.append(labels.get(item["uri"], "a skill"))
             continue
-        item = {"uri": parts[0]}
-        for word in parts[1:]:
-            if word in {lv.value for lv in SkillLevel}:
-                item["level"] = word
-            elif word in {w.value for w in SkillWeight}:
-                item["weight"] = word
-        skills.append(item)
-    return skills
+        skills.append({"uri": item["uri"], "level": level, "weight": weight})
+    if unclear:
+        errors["skills"] = f"Choose the level and weight required for {', '.join(unclear)}."
+    elif not skills:
+        errors["skills"] = "Pick at least one skill the role requires."
+    fields = {"title", "description", "change_note"} | ({"slug", "group"} if model is RoleCreate else set())
+    data = {k: v for k, v in values.items() if k in fields}
+    data["skills"] = skills
+    data["occupations"] = [o["uri"] for o in skills_from_form(values, "occupations")]
+    try:
+        parsed = validate_form(model, data)
+    except FormErrors as exc:
+        raise FormErrors({**exc.errors, **errors}) from exc
+    if errors:
+        raise FormErrors(errors)
+    return parsed
 
 
-def _form_input(values: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in values.items() if k in {"slug", "title", "description", "group", "change_note"}}
-    data["skills"] = parse_skill_lines(values.get("skills", ""))
-    data["occupations"] = values.get("occupations", "").split()
-    return data
+def _in_words(exc: SkillAtlasError) -> SkillAtlasError:
+    """The service names an unknown skill or occupation by its URI; the page says it in words."""
+    if isinstance(exc, InvalidInput) and exc.field in {"skills", "occupations"} and "URI" in exc.message:
+        thing = "skill" if exc.field == "skills" else "occupation"
+        return FormErrors(
+            {exc.field: f"A chosen {thing} is no longer in the taxonomy: remove it and pick another."}
+        )
+    return exc
+
+
+def _context(db: Session, values: dict[str, Any], slug: str | None, picked: dict[str, Any]) -> dict[str, Any]:
+    groups = [(g.slug, g.name) for g in alliance_service.list_groups(db=db)] if slug is None else []
+    return {"values": values, "slug": slug, "levels": LEVEL_WEIGHTS, "groups": groups, **picked}
 
 
 @router.get("/roles", response_class=HTMLResponse)
@@ -54,10 +106,11 @@ def roles(request: Request, db: DB, actor: Actor) -> HTMLResponse:
 
 
 @router.get("/roles/new", response_class=HTMLResponse)
-def new_role(request: Request, actor: Actor) -> HTMLResponse:
+def new_role(request: Request, db: DB, actor: Actor) -> HTMLResponse:
     """The form for a new role (the office and the leads of groups)."""
     authorize(actor, "roles.create")
-    return templates.TemplateResponse(request, "roles/form.html", {"values": {}, "slug": None})
+    context = _context(db, {}, None, {"picked": [], "occupations": []})
+    return templates.TemplateResponse(request, "roles/form.html", context)
 
 
 @router.post("/roles", response_class=HTMLResponse, response_model=None)
@@ -65,9 +118,11 @@ async def create_role(request: Request, db: DB, actor: Actor) -> HTMLResponse | 
     """Creates the role's first version, a draft, or shows the form again with what is wrong."""
     values = await form_values(request)
     try:
-        version = service.create_role(db=db, actor=actor, data=parse_input(RoleCreate, _form_input(values)))
+        data = _form_input(db, values, RoleCreate)
+        version = service.create_role(db=db, actor=actor, data=data)  # type: ignore[arg-type]
     except SkillAtlasError as exc:
-        return form_again(request, db, "roles/form.html", exc, {"values": values, "slug": None})
+        context = _context(db, values, None, _picked(db, values))
+        return form_again(request, db, "roles/form.html", _in_words(exc), context)
     return RedirectResponse(f"/roles/{version.role.slug}?version={version.number}", status_code=303)
 
 
@@ -98,13 +153,13 @@ def edit_form(request: Request, db: DB, actor: Actor, slug: str) -> HTMLResponse
     role = service.get_role(db=db, slug=slug)
     authorize(actor, "roles.edit", **service.role_facts(role))
     read = service.version_read(db=db, version=role.versions[-1])
-    values = {
-        "title": read.title,
-        "description": read.description,
-        "skills": "\n".join(f"{s.uri} {s.level.value} {s.weight.value}" for s in read.skills),
-        "occupations": "\n".join(o.uri for o in read.occupations),
-    }
-    return templates.TemplateResponse(request, "roles/form.html", {"values": values, "slug": slug})
+    values = {"title": read.title, "description": read.description}
+    picked = {
+        "picked": [{"uri": s.uri, "label": s.label, "level": f"{s.level.value}|{s.weight.value}"}
+                   for s in read.skills],
+        "occupations": [{"uri": o.uri, "label": o.label} for o in read.occupations],
+    }  # fmt: skip
+    return templates.TemplateResponse(request, "roles/form.html", _context(db, values, slug, picked))
 
 
 @router.post("/roles/{slug}", response_class=HTMLResponse, response_model=None)
@@ -112,12 +167,11 @@ async def edit_role(request: Request, db: DB, actor: Actor, slug: str) -> HTMLRe
     """Saves the change: the draft, or a new version when the newest was published."""
     values = await form_values(request)
     try:
-        data = _form_input(values)
-        data.pop("slug", None)
-        data.pop("group", None)
-        version = service.edit_role(db=db, actor=actor, slug=slug, data=parse_input(RoleVersionIn, data))
+        data = _form_input(db, values, RoleVersionIn)
+        version = service.edit_role(db=db, actor=actor, slug=slug, data=data)
     except SkillAtlasError as exc:
-        return form_again(request, db, "roles/form.html", exc, {"values": values, "slug": slug})
+        context = _context(db, values, slug, _picked(db, values))
+        return form_again(request, db, "roles/form.html", _in_words(exc), context)
     return RedirectResponse(f"/roles/{slug}?version={version.number}", status_code=303)
 
 
