@@ -91,7 +91,11 @@ def _proposals(db: Session, actor: Principal, now: dt.datetime) -> list[InboxIte
             .limit(20)
         )
         items += [
-            InboxItem(f"Proposal to answer: {p.request.title}", "/experts/proposals", "accept or decline")
+            InboxItem(
+                f"Proposal to answer: {p.request.title}",
+                f"/experts/proposals#proposal-{p.id}",
+                f"{p.request.organisation.name} asks · accept or decline",
+            )
             for p in waiting
         ]
     managed = [
