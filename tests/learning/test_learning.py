@@ -208,7 +208,12 @@ def test_import_through_the_api(office_client: TestClient, catalogue: Catalogue)
     dry = office_client.post(
         url, params={"dry_run": True}, files={"file": ("c.csv", good, "text/csv")}
     ).json()
-    assert dry == {"dry_run": True, "created": 2, "updated": 0, "codes": ["A-1", "A-2"]}
+    assert {k: dry[k] for k in ("dry_run", "created", "updated", "codes", "problems")} == {
+        "dry_run": True, "created": 2, "updated": 0, "codes": ["A-1", "A-2"], "problems": []
+    }  # fmt: skip
+    assert [(r["line"], r["code"], r["action"], r["problems"]) for r in dry["rows"]] == [
+        (2, "A-1", "new", []), (3, "A-2", "new", [])
+    ]  # fmt: skip
     assert (
         office_client.get("/api/courses", params={"provider": PROVIDER, "limit": 500}).json().__len__() == 5
     )

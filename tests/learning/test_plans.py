@@ -26,23 +26,25 @@ def test_plan_life_cycle(client: TestClient, catalogue: Catalogue, sessions: ses
     assert plan["state"] == "draft" and plan["version"] == 1 and plan["employer"] == PROVIDER
     url = f"/api/plans/{plan['id']}"
     assert worker.post(f"{url}/agree").status_code == 409  # a draft is proposed first
-    assert worker.post(f"{url}/propose").json()["state"] == "proposed"
-    assert worker.post(f"{url}/agree").json()["worker_agreed_at"] is not None
-    # One side agreed: changing the plan now is refused, nothing saved.
+    proposed = worker.post(f"{url}/propose").json()
+    # Proposing is the proposer's agreement: the worker need not agree to their own plan again.
+    assert proposed["state"] == "proposed" and proposed["worker_agreed_at"] is not None
+    assert proposed["employer_agreed_at"] is None
+    # One side agreed: the other side changing the plan now is refused, nothing saved.
     refused = boss.put(url, json={"goals": "Something else"})
     assert refused.status_code == 409 and "withdraw" in refused.json()["detail"]
     assert boss.get(url).json()["goals"] == "Battery work"
     agreed = boss.post(f"{url}/agree").json()
     assert agreed["state"] == "agreed" and agreed["employer_agreed_at"] is not None
-    # Agreed, then edited: back to proposed, both must agree again.
+    # Agreed, then edited by the employer: back to proposed; the employer agrees to their own change, the
+    # worker must agree again.
     edited = boss.put(url, json={"goals": "Battery work, faster"}).json()
     assert (
         edited["state"] == "proposed"
         and edited["worker_agreed_at"] is None
-        and edited["employer_agreed_at"] is None
+        and edited["employer_agreed_at"] is not None
     )
-    worker.post(f"{url}/agree")
-    boss.post(f"{url}/agree")
+    assert worker.post(f"{url}/agree").json()["state"] == "agreed"
     assert worker.post(f"{url}/start").json()["state"] == "in_progress"
     # The worker may not record their own pass.
     assert worker.post(f"{url}/outcomes", json={"course_id": basics, "outcome": "passed"}).status_code == 403

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, UploadFile, status
 
 from skillatlas.learning import plans, service
-from skillatlas.learning.models import CourseMode
+from skillatlas.learning.models import CourseMode, PlanState
 from skillatlas.learning.schemas import (
     ConfirmSkills,
     CourseIn,
@@ -15,12 +15,16 @@ from skillatlas.learning.schemas import (
     CourseSkillRead,
     GapRead,
     ImportReport,
+    LearnerOutcomeIn,
+    LearnerRead,
+    MilestoneTick,
     OutcomeIn,
     PathPreferences,
     PathRead,
     PlanEdit,
     PlanIn,
     PlanRead,
+    PlanSummary,
     WorkforceRead,
 )
 from skillatlas.learning.workforce import workforce_gap
@@ -66,11 +70,39 @@ def create_course(db: DB, actor: Actor, slug: str, data: CourseIn) -> CourseRead
     )
 
 
+@router.put("/courses/{course_id}", response_model=CourseRead)
+def update_course(db: DB, actor: Actor, course_id: int, data: CourseIn) -> CourseRead:
+    """Changes a course, its code included (the office, the provider's managers and trainers)."""
+    return service.course_read(
+        db=db, course=service.update_course(db=db, actor=actor, course_id=course_id, data=data)
+    )
+
+
+@router.get("/courses/{course_id}/learners", response_model=list[LearnerRead])
+def course_learners(db: DB, actor: Actor, course_id: int) -> list[LearnerRead]:
+    """Who takes the course in an agreed development plan, with their results (for the course's provider)."""
+    return plans.course_learners(db=db, actor=actor, course_id=course_id)
+
+
+@router.post("/courses/{course_id}/learners/{plan_id}", response_model=LearnerRead)
+def record_learner_outcome(
+    db: DB, actor: Actor, course_id: int, plan_id: int, data: LearnerOutcomeIn
+) -> LearnerRead:
+    """The provider records a learner's result (passed or failed, with a certificate number); the plan must
+    be in progress. A pass adds the course's skills to the learner's record."""
+    plans.record_learner_outcome(db=db, actor=actor, course_id=course_id, plan_id=plan_id, data=data)
+    found = plans.course_learners(db=db, actor=actor, course_id=course_id)
+    return next(row for row in found if row.plan_id == plan_id)
+
+
 @router.post("/organisations/{slug}/courses/import", response_model=ImportReport)
 async def import_courses(
     db: DB, actor: Actor, slug: str, file: UploadFile, dry_run: bool = False
 ) -> ImportReport:  # fmt: skip
     """Imports the provider's courses from CSV (UTF-8) or XLSX in one transaction; `dry_run` saves nothing.
+
+    Every row is checked first; a file with problems saves nothing and the 422 body's `errors` names each
+    (`row N: field`). The report lists every row (`rows`) with what it does (new or update).
 
     Columns: code, title, description, skills ("URI|level; URI|level"), learning_outcomes and prerequisites
     (";"-separated), eqf_level, hours, ects, language, mode, country, city, starts_on, ends_on, price_eur, award.
@@ -126,9 +158,16 @@ def organisation_workforce_gap(
 # --- personal development plans ----------------------------------------------------------------
 
 
+@router.get("/plans", response_model=list[PlanSummary])
+def list_plans(db: DB, actor: Actor, state: PlanState | None = None) -> list[PlanSummary]:
+    """The plans I may read: my own, my organisation's (managers), those I train; every plan for the office."""
+    return plans.list_plans(db=db, actor=actor, state=state)
+
+
 @router.post("/plans", response_model=PlanRead, status_code=status.HTTP_201_CREATED)
 def create_plan(db: DB, actor: Actor, data: PlanIn) -> PlanRead:
-    """A draft plan for a worker (the worker, their employer's managers, the office)."""
+    """A draft plan for a worker (the worker, their employer's managers, the office); one open plan per
+    worker and role: a second is refused (409) and the message names the open one."""
     return plans.plan_read(db=db, plan=plans.create_plan(db=db, actor=actor, data=data))
 
 
@@ -140,7 +179,8 @@ def get_plan(db: DB, actor: Actor, plan_id: int) -> PlanRead:
 
 @router.put("/plans/{plan_id}", response_model=PlanRead)
 def edit_plan(db: DB, actor: Actor, plan_id: int, data: PlanEdit) -> PlanRead:
-    """Changes a plan; an agreed one goes back to proposed, one agreed by one side only is refused."""
+    """Changes goals, courses, due dates (`due_dates`: course id -> date) or milestones; whoever changes it
+    agrees to it as changed; an agreed plan goes back to proposed; one agreed by the other side only is refused."""
     return plans.plan_read(db=db, plan=plans.edit_plan(db=db, actor=actor, plan_id=plan_id, data=data))
 
 
@@ -150,9 +190,18 @@ def record_outcome(db: DB, actor: Actor, plan_id: int, data: OutcomeIn) -> PlanR
     return plans.plan_read(db=db, plan=plans.record_outcome(db=db, actor=actor, plan_id=plan_id, data=data))
 
 
+@router.post("/plans/{plan_id}/milestones/{index}", response_model=PlanRead)
+def tick_milestone(db: DB, actor: Actor, plan_id: int, index: int, data: MilestoneTick) -> PlanRead:
+    """Marks milestone `index` (0-based) of an agreed or running plan done today, or not done."""
+    return plans.plan_read(
+        db=db, plan=plans.tick_milestone(db=db, actor=actor, plan_id=plan_id, index=index, done=data.done)
+    )
+
+
 @router.post("/plans/{plan_id}/{action}", response_model=PlanRead)
 def plan_action(db: DB, actor: Actor, plan_id: int, action: PlanAction) -> PlanRead:
-    """propose, agree (as the worker or as the employer), withdraw an agreement, start or abandon."""
+    """propose (which is also the proposer's agreement), agree (as the worker or as the employer), withdraw an
+    agreement, start or abandon."""
     act = {"propose": plans.propose, "agree": plans.agree, "withdraw": plans.withdraw, "start": plans.start,
            "abandon": plans.abandon}[action]  # fmt: skip
     return plans.plan_read(db=db, plan=act(db=db, actor=actor, plan_id=plan_id))

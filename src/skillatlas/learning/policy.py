@@ -17,6 +17,17 @@ def _manages(actor: Principal, facts: Facts) -> bool:
     )
 
 
+def _trains_for(actor: Principal, facts: Facts) -> bool:
+    """A trainer of the training provider: a user with the trainer role whose organisation is the provider."""
+    organisation_id = facts.get("organisation_id")
+    return (
+        organisation_id is not None
+        and actor.user_id is not None
+        and actor.organisation_id == organisation_id
+        and actor.has(Role.TRAINER)
+    )
+
+
 def _is_the_person(actor: Principal, facts: Facts) -> bool:
     return actor.person_id is not None and actor.person_id == facts.get("person_id")
 
@@ -29,6 +40,11 @@ def _office_or_provider(actor: Principal, facts: Facts) -> bool:
     return _office(actor, facts) or _manages(actor, facts)
 
 
+def _course_keeper(actor: Principal, facts: Facts) -> bool:
+    """The office, a manager of the training provider, or one of its trainers."""
+    return _office(actor, facts) or _manages(actor, facts) or _trains_for(actor, facts)
+
+
 def _person_side(actor: Principal, facts: Facts) -> bool:
     return _is_the_person(actor, facts) or _office(actor, facts) or _manages(actor, facts)
 
@@ -37,13 +53,24 @@ def _plan_party(actor: Principal, facts: Facts) -> bool:
     return _person_side(actor, facts) or _is_the_trainer(actor, facts)
 
 
+def _plans_of_anyone(actor: Principal, facts: Facts) -> bool:
+    """Every logged-in user has a list of plans (their own, their organisation's, those they train)."""
+    return actor.user_id is not None
+
+
+KEEPERS = "the alliance office, a manager of the training provider, or one of its trainers"
+
 RULES: dict[str, Rule] = {
-    "learning.course.write": Rule(
-        _office_or_provider, "write", "the alliance office, or a manager of the training provider"
-    ),
+    "learning.course.write": Rule(_course_keeper, "write", KEEPERS),
+    # Who takes a provider's course in a development plan, and their results: for the provider only.
+    "learning.course.learners": Rule(_course_keeper, "read", KEEPERS),
+    "learning.course.record_outcome": Rule(_course_keeper, "write", KEEPERS),
     "learning.gap.read": Rule(_person_side, "read", "the person, the office, their employer's managers"),
     "learning.workforce.read": Rule(
         _office_or_provider, "read", "the alliance office, or a manager of the organisation"
+    ),
+    "learning.plan.list": Rule(
+        _plans_of_anyone, "read", "a logged-in user (each sees the plans they may read)"
     ),
     "learning.plan.read": Rule(
         _plan_party, "read", "the worker, their employer's managers, the plan's trainer"

@@ -99,11 +99,23 @@ class ConfirmSkills(BaseModel):
     keep: list[str] = Field(default_factory=list, max_length=100)
 
 
+class ImportRowRead(BaseModel):
+    """One row of an import file as the check saw it: what it would do, and every problem found in it."""
+
+    line: int = Field(description="the line of the file (the header is line 1)")
+    code: str
+    title: str
+    action: Literal["new", "update"]
+    problems: list[str] = Field(default_factory=list)
+
+
 class ImportReport(BaseModel):
     dry_run: bool
     created: int
     updated: int
     codes: list[str]
+    rows: list[ImportRowRead] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list, description="problems of the file as a whole")
 
 
 class PathPreferences(BaseModel):
@@ -184,6 +196,23 @@ class WorkforceRead(BaseModel):
     demand: list[DemandRead]
 
 
+class MilestoneIn(BaseModel):
+    """A step of a plan that is not a course: a title, when it is due, and (once ticked) when it was done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    due_on: dt.date | None = None
+    done_on: dt.date | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("every milestone needs a title")
+        return value.strip()
+
+
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -192,7 +221,7 @@ class PlanIn(BaseModel):
     version: int | None = None
     goals: str = Field(default="", max_length=5000)
     courses: list[int] = Field(default_factory=list, max_length=50)
-    milestones: list[dict[str, str]] = Field(default_factory=list, max_length=50)
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
     trainer_person_id: int | None = None
 
 
@@ -201,7 +230,18 @@ class PlanEdit(BaseModel):
 
     goals: str | None = Field(default=None, max_length=5000)
     courses: list[int] | None = Field(default=None, max_length=50)
-    milestones: list[dict[str, str]] | None = Field(default=None, max_length=50)
+    milestones: list[MilestoneIn] | None = Field(default=None, max_length=50)
+    due_dates: dict[int, dt.date | None] | None = Field(
+        default=None, description="course id -> the date the course is due (null: no due date)"
+    )
+
+
+class MilestoneTick(BaseModel):
+    """A milestone done (today), or not done after all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool = True
 
 
 class OutcomeIn(BaseModel):
@@ -212,16 +252,67 @@ class OutcomeIn(BaseModel):
     certificate: str = Field(default="", max_length=300)
 
 
+class LearnerOutcomeIn(BaseModel):
+    """A provider records the result of one learner on one of its courses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    certificate: str = Field(default="", max_length=300)
+
+
+class MilestoneRead(BaseModel):
+    title: str
+    due_on: dt.date | None = None
+    done_on: dt.date | None = None
+
+
 class PlanRead(BaseModel):
     id: int
     person_id: int
+    worker_name: str
     employer: str
+    employer_name: str
     trainer_person_id: int | None
     role: str
+    role_title: str
     version: int
     state: PlanState
     goals: str
-    milestones: list[dict[str, str]]
+    milestones: list[MilestoneRead]
     worker_agreed_at: dt.datetime | None
     employer_agreed_at: dt.datetime | None
     courses: list[dict[str, object]]
+
+
+class PlanSummary(BaseModel):
+    """A plan in a list: whose, towards which role, where it stands and who must act next."""
+
+    id: int
+    person_id: int
+    worker_name: str
+    employer: str
+    employer_name: str
+    role: str
+    role_title: str
+    state: PlanState
+    worker_agreed: bool
+    employer_agreed: bool
+    courses: int
+    passed: int
+    waiting_for: str
+    updated_at: dt.datetime
+
+
+class LearnerRead(BaseModel):
+    """A person taking one of the provider's courses in a development plan."""
+
+    plan_id: int
+    person_id: int
+    worker_name: str
+    employer_name: str
+    plan_state: PlanState
+    due_on: dt.date | None
+    outcome: Outcome | None
+    certificate: str
+    completed_at: dt.datetime | None

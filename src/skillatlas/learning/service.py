@@ -13,25 +13,36 @@ from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from skillatlas.alliance import service as alliance_service
-from skillatlas.alliance.models import Organisation
+from skillatlas.alliance.models import Organisation, OrganisationType
 from skillatlas.auth import audit
-from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.auth.models import Role
+from skillatlas.auth.permissions import Principal, allowed, authorize
 from skillatlas.db import utcnow
-from skillatlas.errors import InvalidInput, NotFound, SkillAtlasError
+from skillatlas.errors import AlreadyExists, FormErrors, InvalidInput, NotFound, SkillAtlasError
 from skillatlas.learning import path as paths
 from skillatlas.learning import policy as _policy  # noqa: F401  (registers the rules)
 from skillatlas.learning.gap import Requirement, analyse
-from skillatlas.learning.models import Course, CourseMode, CoursePrerequisite, CourseSkill
+from skillatlas.learning.models import (
+    Course,
+    CourseMode,
+    CoursePrerequisite,
+    CourseSkill,
+    DevelopmentPlan,
+    PlanCourse,
+    PlanState,
+)
 from skillatlas.learning.schemas import (
     CourseIn,
     CourseRead,
     CourseSkillRead,
     GapRead,
     ImportReport,
+    ImportRowRead,
     PathCourseRead,
     PathPreferences,
     PathRead,
@@ -158,6 +169,143 @@ def create_course(*, db: Session, actor: Principal, provider: str, data: CourseI
     return saved[0]
 
 
+def add_course(*, db: Session, actor: Principal, provider: str, data: CourseIn) -> Course:
+    """Adds a new course; a code the provider already uses is refused (the form for a new course must not
+    silently overwrite an existing one: that is what editing is for)."""
+    organisation = alliance_service.get_organisation(db=db, slug=provider)
+    authorize(actor, "learning.course.write", organisation_id=organisation.id)
+    clash = db.scalar(
+        select(Course.id).where(Course.provider_id == organisation.id, Course.code == data.code)
+    )
+    if clash is not None:
+        raise AlreadyExists(
+            f"{organisation.name} has a course with the code {data.code} already: edit that one, or choose "
+            "another code",
+            field="code",
+        )
+    return create_course(db=db, actor=actor, provider=provider, data=data)
+
+
+def update_course(*, db: Session, actor: Principal, course_id: int, data: CourseIn) -> Course:
+    """Changes one course, its code included; suggested skills that wait for confirmation stay suggested."""
+    course = get_course(db=db, course_id=course_id)
+    authorize(actor, "learning.course.write", organisation_id=course.provider_id)
+    provider = course.provider
+    if data.code != course.code:
+        clash = db.scalar(
+            select(Course.id).where(Course.provider_id == course.provider_id, Course.code == data.code)
+        )
+        if clash is not None:
+            raise AlreadyExists(f"{provider.name} has another course with the code {data.code}", field="code")
+        course.code = data.code
+        db.flush()
+    suggested = [(cs.skill_id, cs.level) for cs in course.skills if not cs.confirmed]
+    saved, _ = save_courses(db=db, actor=actor, provider=provider.slug, items=[data])
+    kept = {cs.skill_id for cs in saved[0].skills}
+    for skill_id, level in suggested:
+        if skill_id not in kept:
+            saved[0].skills.append(CourseSkill(skill_id=skill_id, level=level, confirmed=False))
+    db.flush()
+    return saved[0]
+
+
+def providers_for(*, db: Session, actor: Principal) -> list[Organisation]:
+    """The organisations whose courses the actor keeps: their own provider (trainers), the ones they manage;
+    for the office every training provider and every organisation with courses."""
+    if actor.is_system or actor.has(Role.ALLIANCE_OFFICE):
+        statement = select(Organisation).where(
+            or_(
+                Organisation.type == OrganisationType.EDUCATION_TRAINING,
+                Organisation.id.in_(select(Course.provider_id)),
+            )
+        )
+    else:
+        ids = {g.organisation_id for g in actor.grants
+               if g.role == Role.ORGANISATION_MANAGER and g.organisation_id is not None}  # fmt: skip
+        if actor.has(Role.TRAINER) and actor.organisation_id is not None:
+            ids.add(actor.organisation_id)
+        if not ids:
+            return []
+        statement = select(Organisation).where(Organisation.id.in_(ids))
+    found = db.scalars(statement.order_by(Organisation.name))
+    return [o for o in found if allowed(actor, "learning.course.write", organisation_id=o.id)]
+
+
+@dataclass(frozen=True)
+class KeptCourse:
+    """A course in its keeper's list: how many suggested skills wait, how many learners wait for a result."""
+
+    course: Course
+    suggested: int
+    waiting: int
+    learners: int
+
+
+def kept_courses(*, db: Session, actor: Principal, provider_id: int) -> list[KeptCourse]:
+    """A provider's courses for those who keep them (see `providers_for`)."""
+    authorize(actor, "learning.course.write", organisation_id=provider_id)
+    courses = list(db.scalars(select(Course).where(Course.provider_id == provider_id).order_by(Course.code)))
+    ids = [c.id for c in courses]
+    suggested = dict(db.execute(
+        select(CourseSkill.course_id, func.count())
+        .where(CourseSkill.course_id.in_(ids), CourseSkill.confirmed.is_(False))
+        .group_by(CourseSkill.course_id)).all())  # fmt: skip
+    taking = (
+        select(PlanCourse.course_id, PlanCourse.outcome, DevelopmentPlan.state)
+        .join(DevelopmentPlan, DevelopmentPlan.id == PlanCourse.plan_id)
+        .where(PlanCourse.course_id.in_(ids),
+               DevelopmentPlan.state.in_([PlanState.AGREED, PlanState.IN_PROGRESS, PlanState.COMPLETED]))
+    )  # fmt: skip
+    waiting: dict[int, int] = {}
+    learners: dict[int, int] = {}
+    for course_id, outcome, state in db.execute(taking):
+        learners[course_id] = learners.get(course_id, 0) + 1
+        if outcome is None and state == PlanState.IN_PROGRESS:
+            waiting[course_id] = waiting.get(course_id, 0) + 1
+    return [
+        KeptCourse(c, suggested.get(c.id, 0), waiting.get(c.id, 0), learners.get(c.id, 0)) for c in courses
+    ]
+
+
+def keeper_provider_ids(actor: Principal) -> set[int]:
+    """The providers whose courses the actor keeps, from the grants alone (no query): for the inbox."""
+    ids = {g.organisation_id for g in actor.grants
+           if g.role == Role.ORGANISATION_MANAGER and g.organisation_id is not None}  # fmt: skip
+    if actor.has(Role.TRAINER) and actor.organisation_id is not None:
+        ids.add(actor.organisation_id)
+    return ids
+
+
+def courses_to_confirm(
+    db: Session, provider_ids: Iterable[int], limit: int = 10
+) -> list[tuple[int, str, int]]:
+    """(course id, title, suggested skills) of the providers' courses whose suggested skills wait."""
+    rows = db.execute(
+        select(Course.id, Course.title, func.count())
+        .join(CourseSkill, CourseSkill.course_id == Course.id)
+        .where(Course.provider_id.in_(list(provider_ids)), CourseSkill.confirmed.is_(False))
+        .group_by(Course.id, Course.title)
+        .order_by(Course.title)
+        .limit(limit)
+    ).all()
+    return [(i, t, n) for i, t, n in rows]
+
+
+def results_waiting(db: Session, provider_ids: Iterable[int], limit: int = 10) -> list[tuple[int, str, int]]:
+    """(course id, title, learners) of the providers' courses with learners in running plans and no result."""
+    rows = db.execute(
+        select(Course.id, Course.title, func.count())
+        .join(PlanCourse, PlanCourse.course_id == Course.id)
+        .join(DevelopmentPlan, DevelopmentPlan.id == PlanCourse.plan_id)
+        .where(Course.provider_id.in_(list(provider_ids)), PlanCourse.outcome.is_(None),
+               DevelopmentPlan.state == PlanState.IN_PROGRESS)
+        .group_by(Course.id, Course.title)
+        .order_by(Course.title)
+        .limit(limit)
+    ).all()  # fmt: skip
+    return [(i, t, n) for i, t, n in rows]
+
+
 # --- import ----------------------------------------------------------------------------------
 
 LIST_COLUMNS = ("learning_outcomes", "prerequisites")
@@ -217,43 +365,124 @@ def read_rows(name: str, content: bytes) -> list[dict[str, Any]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _words(field: str) -> str:
+    """A dotted field as words: "skills.0.level" -> "skills #1 level"."""
+    return " ".join(f"#{int(p) + 1}" if p.isdigit() else p for p in field.split("."))
+
+
+class ImportProblems(FormErrors):
+    """An import file with problems: every row's problems (`report.rows`) and the file's; nothing is saved."""
+
+    def __init__(self, report: ImportReport) -> None:
+        errors: dict[str, str] = {}
+        for row in report.rows:
+            for problem in row.problems:
+                field, _, message = problem.partition(": ")
+                key = f"row {row.line}: {field}" if message else f"row {row.line}"
+                errors[key] = (
+                    message or problem if key not in errors else errors[key] + "; " + (message or problem)
+                )
+        for problem in report.problems:
+            field, _, message = problem.partition(": ")
+            errors[field if message else "file"] = message or problem
+        super().__init__(errors)
+        shown = list(errors.items())[:5]
+        more = len(errors) - len(shown)
+        self.message = "; ".join(f"{k}: {m}" for k, m in shown) + (
+            f"; and {more} more problems" if more else ""
+        )
+        self.args = (self.message,)
+        self.report = report
+
+
+def check_import(
+    *, db: Session, actor: Principal, provider: str, name: str, content: bytes, save: bool = False
+) -> ImportReport:
+    """Reads an import file and checks every row: its values, codes twice in the file, unknown skills,
+    unknown prerequisites; then, when no row has a problem, the whole import (prerequisite cycles) inside a
+    savepoint that is kept only when `save`. Returns every row with its problems; saves nothing else."""
+    organisation = alliance_service.get_organisation(db=db, slug=provider)
+    authorize(actor, "learning.course.write", organisation_id=organisation.id)
+    raw = read_rows(name, content)
+    if not raw:
+        raise InvalidInput("the file has no course rows", field="file")
+    existing = set(db.scalars(select(Course.code).where(Course.provider_id == organisation.id)))
+    inputs = [_row_to_input(row) for row in raw]
+    # A skill may be named by its preferred label instead of its URI ("battery management systems|expert").
+    names = {s["uri"].lower() for v in inputs for s in v.get("skills", []) if not s["uri"].startswith("http")}
+    by_label: dict[str, str] = {}
+    if names:
+        for uri, label in db.execute(
+            select(Skill.uri, Skill.preferred_label)
+            .where(func.lower(Skill.preferred_label).in_(names))
+            .order_by(Skill.uri)
+        ):
+            by_label.setdefault(label.lower(), uri)
+    for values in inputs:
+        for skill in values.get("skills", []):
+            skill["uri"] = by_label.get(skill["uri"].lower(), skill["uri"])
+    rows: list[ImportRowRead] = []
+    items: list[CourseIn | None] = []
+    for line, values in enumerate(inputs, start=2):
+        problems: list[str] = []
+        item: CourseIn | None = None
+        try:
+            item = CourseIn.model_validate(values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field, message = field_and_message(error)
+                problems.append(f"{_words(field)}: {message}")
+        code = str(values.get("code", "")).strip()
+        rows.append(ImportRowRead(line=line, code=code, title=str(values.get("title", "")),
+                                  action="update" if code in existing else "new", problems=problems))  # fmt: skip
+        items.append(item)
+    uris = {s.uri for item in items if item for s in item.skills}
+    known = set(db.scalars(select(Skill.uri).where(Skill.uri.in_(uris)))) if uris else set()
+    in_file = {row.code for row in rows if row.code}
+    first_line: dict[str, int] = {}
+    for row, item in zip(rows, items, strict=True):
+        if row.code:
+            if row.code in first_line:
+                row.problems.append(f"code: the code {row.code} is also on line {first_line[row.code]}")
+            first_line.setdefault(row.code, row.line)
+        if item is None:
+            continue
+        for s in item.skills:
+            if s.uri not in known:
+                what = f"has the address {s.uri}" if s.uri.startswith("http") else f"is called {s.uri!r}"
+                row.problems.append(f"skills: no skill in the taxonomy {what}")
+        for code in item.prerequisites:
+            if code not in in_file and code not in existing:
+                row.problems.append(
+                    f"prerequisites: {code} is neither in the file nor a course of {organisation.name}"
+                )
+    report = ImportReport(dry_run=not save, created=sum(r.action == "new" for r in rows),
+                          updated=sum(r.action == "update" for r in rows), codes=[r.code for r in rows], rows=rows)  # fmt: skip
+    if any(r.problems for r in rows):
+        return report
+    savepoint = db.begin_nested()
+    try:
+        save_courses(db=db, actor=actor, provider=provider, items=[i for i in items if i is not None])
+    except SkillAtlasError as exc:
+        savepoint.rollback()
+        report.problems.append(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        return report
+    if save:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return report
+
+
 def import_courses(
     *, db: Session, actor: Principal, provider: str, name: str, content: bytes, dry_run: bool = False
 ) -> ImportReport:
-    """Imports a provider's courses from CSV or XLSX in one transaction: a bad row saves nothing.
-
-    A dry run checks everything (skills, prerequisites, cycles) and then undoes it.
-    """
-    organisation = alliance_service.get_organisation(db=db, slug=provider)
-    authorize(actor, "learning.course.write", organisation_id=organisation.id)
-    items: list[CourseIn] = []
-    seen: set[str] = set()
-    for number, row in enumerate(read_rows(name, content), start=2):
-        try:
-            item = CourseIn.model_validate(_row_to_input(row))
-        except Exception as exc:
-            errors = getattr(exc, "errors", None)
-            field, message = field_and_message(errors()[0]) if errors else ("input", str(exc))
-            raise InvalidInput(f"row {number}: {field}: {message}", field=field) from exc
-        if item.code in seen:
-            raise InvalidInput(f"row {number}: the code {item.code!r} appears twice", field="code")
-        seen.add(item.code)
-        items.append(item)
-    if not items:
-        raise InvalidInput("the file has no course rows", field="file")
-    savepoint = db.begin_nested()
-    try:
-        _, created = save_courses(db=db, actor=actor, provider=provider, items=items)
-    except SkillAtlasError:
-        savepoint.rollback()
-        raise
-    if dry_run:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
-    return ImportReport(
-        dry_run=dry_run, created=created, updated=len(items) - created, codes=[i.code for i in items]
-    )
+    """Imports a provider's courses from CSV or XLSX in one transaction: a bad row saves nothing, and the
+    error names every problem of every row (ImportProblems). A dry run checks everything and saves nothing."""
+    report = check_import(db=db, actor=actor, provider=provider, name=name, content=content, save=not dry_run)
+    if report.problems or any(r.problems for r in report.rows):
+        raise ImportProblems(report)
+    return report
 
 
 def import_file(
