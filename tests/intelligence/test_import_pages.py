@@ -187,6 +187,11 @@ def test_the_import_checks_the_file_again_and_saves_all_or_nothing(
     refused = office_client.post("/intelligence/job-ads/import", data={"token": token})
     assert refused.status_code == 422 and "line 5: unknown country" in refused.text
     assert count(sessions, JobAd) == 0 and count(sessions, JobAdSkill) == 0
+    assert data.exists()  # given back, not lost: the same check again refuses the same way
+    assert (
+        "line 5: unknown country"
+        in office_client.post("/intelligence/job-ads/import", data={"token": token}).text
+    )
 
 
 def test_a_spreadsheets_semicolons_and_capitals_are_read(office_client: TestClient, esco: None) -> None:
@@ -301,3 +306,15 @@ def test_the_command_line_names_every_problem_by_line_too(tmp_path: Path, cli_en
     dry = CliRunner().invoke(app, ["intelligence", "import-job-ads", "--dry-run", str(good)])
     assert dry.exit_code == 0 and "would import 3 of 3 ads" in dry.output
     assert count(sessions, JobAd) == 0
+
+
+def test_an_import_claims_the_kept_file_so_a_second_click_imports_nothing(tmp_path: Path) -> None:
+    directory = tmp_path / "kept"
+    token = importing.keep_upload(directory, user_id=7, filename="a.csv", content=b"abc", now=NOW)
+    assert importing.kept_upload(directory, user_id=7, token=token, now=NOW, claim=True) == ("a.csv", b"abc")
+    with pytest.raises(InvalidInput, match="no longer kept"):
+        importing.kept_upload(directory, user_id=7, token=token, now=NOW, claim=True)
+    importing.release_upload(directory, user_id=7, token=token)  # the import failed: the user may try again
+    assert importing.kept_upload(directory, user_id=7, token=token, now=NOW, claim=True) == ("a.csv", b"abc")
+    importing.discard_upload(directory, user_id=7, token=token)
+    assert list(directory.iterdir()) == []

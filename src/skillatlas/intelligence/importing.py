@@ -385,9 +385,10 @@ def uploads_dir(data_dir: Path) -> Path:
     return data_dir / "uploads" / "job-ads"
 
 
-def _paths(directory: Path, user_id: int, token: str) -> tuple[Path, Path]:
+def _paths(directory: Path, user_id: int, token: str) -> tuple[Path, Path, Path]:
+    """The kept file, the same file while an import holds it, and its note (name, time kept)."""
     stem = f"{int(user_id)}-{token}"
-    return directory / f"{stem}.upload", directory / f"{stem}.json"
+    return directory / f"{stem}.upload", directory / f"{stem}.claimed", directory / f"{stem}.json"
 
 
 def purge_uploads(directory: Path, now: dt.datetime) -> int:
@@ -402,6 +403,7 @@ def purge_uploads(directory: Path, now: dt.datetime) -> int:
             kept_at = None
         if kept_at is None or now - kept_at > UPLOAD_LIFE:
             meta.with_suffix(".upload").unlink(missing_ok=True)
+            meta.with_suffix(".claimed").unlink(missing_ok=True)
             meta.unlink(missing_ok=True)
             removed += 1
     return removed
@@ -412,14 +414,20 @@ def keep_upload(directory: Path, *, user_id: int, filename: str, content: bytes,
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     purge_uploads(directory, now)
     token = secrets.token_urlsafe(24)
-    data, meta = _paths(directory, user_id, token)
+    data, _, meta = _paths(directory, user_id, token)
     data.write_bytes(content)
     meta.write_text(json.dumps({"filename": filename, "kept_at": now.isoformat()}), encoding="utf-8")
     return token
 
 
-def kept_upload(directory: Path, *, user_id: int, token: str, now: dt.datetime) -> tuple[str, bytes]:
-    """(file name, content) of the user's kept upload; InvalidInput when it is gone, expired or another's."""
+def kept_upload(
+    directory: Path, *, user_id: int, token: str, now: dt.datetime, claim: bool = False
+) -> tuple[str, bytes]:
+    """(file name, content) of the user's kept upload; InvalidInput when it is gone, expired or another's.
+
+    `claim`: the import takes the file (an atomic rename), so that a second "Import" pressed meanwhile finds
+    nothing to import; `release_upload` gives it back when the import failed, `discard_upload` removes it.
+    """
     gone = InvalidInput(
         "the checked file is no longer kept (it was imported, or checked more than an hour ago): "
         "choose the file and check it again",
@@ -427,17 +435,29 @@ def kept_upload(directory: Path, *, user_id: int, token: str, now: dt.datetime) 
     )
     if not _TOKEN.match(token or ""):
         raise gone
-    data, meta = _paths(directory, user_id, token)
+    data, claimed, meta = _paths(directory, user_id, token)
     try:
         kept = json.loads(meta.read_text(encoding="utf-8"))
-        content = data.read_bytes()
         kept_at = dt.datetime.fromisoformat(kept["kept_at"])
+        if claim:
+            data.rename(claimed)  # only one of two requests racing for the file gets it
+            data = claimed
+        content = data.read_bytes()
     except (OSError, ValueError, KeyError, TypeError):
         raise gone from None
     if now - kept_at > UPLOAD_LIFE:
         discard_upload(directory, user_id=user_id, token=token)
         raise gone
     return str(kept.get("filename") or "upload.csv"), content
+
+
+def release_upload(directory: Path, *, user_id: int, token: str) -> None:
+    """Gives a claimed upload back (the import failed), so that the user can try again."""
+    if not _TOKEN.match(token or ""):
+        return
+    data, claimed, _ = _paths(directory, user_id, token)
+    if claimed.exists():
+        claimed.rename(data)
 
 
 def discard_upload(directory: Path, *, user_id: int, token: str) -> None:

@@ -263,10 +263,14 @@ async def import_run(request: Request, db: DB, actor: Actor, today: Today, now: 
     form = await request.form()
     token = str(form.get("token") or "")
     uploads = _uploads(request)
+    claimed = False
     try:
         if actor.user_id is None:
             raise NotAuthenticated("log in to import job ads")
-        filename, content = importing.kept_upload(uploads, user_id=actor.user_id, token=token, now=now)
+        filename, content = importing.kept_upload(
+            uploads, user_id=actor.user_id, token=token, now=now, claim=True
+        )
+        claimed = True
         indexes = engine(request)
         outcome = await run_in_threadpool(
             lambda: importing.import_file(
@@ -280,6 +284,8 @@ async def import_run(request: Request, db: DB, actor: Actor, today: Today, now: 
             )
         )
     except SkillAtlasError as exc:
+        if claimed:
+            importing.release_upload(uploads, user_id=actor.user_id or 0, token=token)
         context = await run_in_threadpool(_import_context, db, today)
         return form_again(request, db, "intelligence/import.html", exc, context)
     context = await run_in_threadpool(_import_context, db, today)
