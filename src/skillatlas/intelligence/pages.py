@@ -243,6 +243,7 @@ async def import_preview(
             )
         )
     except SkillAtlasError as exc:
+        db.rollback()  # before the page's own queries (PostgreSQL refuses them in a failed transaction)
         context = await run_in_threadpool(_import_context, db, today)
         return form_again(request, db, "intelligence/import.html", exc, context)
     token = None
@@ -286,6 +287,7 @@ async def import_run(request: Request, db: DB, actor: Actor, today: Today, now: 
     except SkillAtlasError as exc:
         if claimed:
             importing.release_upload(uploads, user_id=actor.user_id or 0, token=token)
+        db.rollback()  # the half-done import goes before the page's own queries
         context = await run_in_threadpool(_import_context, db, today)
         return form_again(request, db, "intelligence/import.html", exc, context)
     context = await run_in_threadpool(_import_context, db, today)
