@@ -476,7 +476,13 @@ def steps_waiting(db: Session, actor: Principal, limit: int = 10) -> list[tuple[
 
 
 def list_plans(
-    *, db: Session, actor: Principal, state: PlanState | None = None, limit: int = 200
+    *,
+    db: Session,
+    actor: Principal,
+    state: PlanState | None = None,
+    person_id: int | None = None,
+    organisation_id: int | None = None,
+    limit: int = 200,
 ) -> list[PlanSummary]:
     """The plans the actor may read: their own, their organisation's (managers), those they train, and
     every plan for the office (and the system)."""
@@ -498,6 +504,10 @@ def list_plans(
         statement = statement.where(or_(*scopes))
     if state is not None:
         statement = statement.where(DevelopmentPlan.state == state)
+    if person_id is not None:
+        statement = statement.where(DevelopmentPlan.person_id == person_id)
+    if organisation_id is not None:
+        statement = statement.where(DevelopmentPlan.employer_id == organisation_id)
     found = list(db.scalars(statement.order_by(DevelopmentPlan.updated_at.desc(), DevelopmentPlan.id.desc())
                             .limit(limit)))  # fmt: skip
     if not found:
