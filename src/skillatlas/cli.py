@@ -95,7 +95,9 @@ def serve(
     if demo:
         with unit_of_work(sessions) as session:
             if loader.is_empty(db=session):
-                report = loader.load_demo(db=session, taxonomy=True)
+                from skillatlas.credentials.settings import issuing_for
+
+                report = loader.load_demo(db=session, taxonomy=True, issuing=issuing_for(settings))
                 console.print(f"loaded the ASA demo alliance: {report.summary()}")
     with unit_of_work(sessions) as session:
         # Only in a demo database, and only while the demo password was not changed.

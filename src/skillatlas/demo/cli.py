@@ -40,7 +40,10 @@ def demo(
     """
     sessions = open_database()
     with unit_of_work(sessions) as db:
-        report = loader.load_demo(db=db, taxonomy=True)
+        from skillatlas.config import get_settings
+        from skillatlas.credentials.settings import issuing_for
+
+        report = loader.load_demo(db=db, taxonomy=True, issuing=issuing_for(get_settings()))
         console.print(f"ASA demo alliance: {report.summary()}")
         clusters = synthetic.skill_clusters(db) if (experts or courses or (people and skills)) else None
         if people:

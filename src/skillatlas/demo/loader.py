@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -62,12 +63,23 @@ def _exists(db: Session, model: type[Any], slug: str) -> bool:
     return db.scalar(select(model.id).where(model.slug == slug)) is not None
 
 
-def load_demo(*, db: Session, taxonomy: bool = False) -> LoadReport:
+def load_demo(
+    *, db: Session, taxonomy: bool = False, issuing: Any | None = None, now: dt.datetime | None = None
+) -> LoadReport:
     """Adds the demo alliance; what is already there (by slug) is left as it is, so it can be rerun.
 
     `taxonomy` first loads the bundled ESCO into an empty taxonomy (about a second): the demo's roles,
     courses and experts speak in its skills. The test suite leaves it off unless a test needs it.
+    With the taxonomy, the living demo (demo/living.py) follows: skills, a deployment, plans, achievements,
+    job ads; `issuing` (credentials.service.Issuing: the data directory holding the key-encryption key)
+    lets it sign the demo's credentials too. `now` is the day the relative dates of the demo count from.
+
+    The demo's people are fictional: the notifications its steps write to the outbox are taken out again,
+    so loading the demo mails nobody.
     """
+    from skillatlas.mail.service import PENDING_KEY
+
+    mail_before = len(db.info.get(PENDING_KEY, []))
     data = demo_data()
     report = LoadReport()
     if taxonomy:
@@ -138,7 +150,24 @@ def load_demo(*, db: Session, taxonomy: bool = False) -> LoadReport:
 
     if experts_added := load_demo_experts(db=db):  # fictional experts with consent; needs the taxonomy
         report.added["experts"] = experts_added
+    from skillatlas.demo.living import load_living
+
+    report.added.update(load_living(db=db, password=data["demo_password"], issuing=issuing, now=now))
+    _drop_demo_mail(db, mail_before)
     return report
+
+
+def _drop_demo_mail(db: Session, keep: int) -> None:
+    """Removes the outbox messages written since `keep` pending ones: mail to the demo's fictional people."""
+    from sqlalchemy import delete
+
+    from skillatlas.auth.models import OutboxMessage
+    from skillatlas.mail.service import PENDING_KEY
+
+    pending = db.info.get(PENDING_KEY, [])
+    demo_mail, pending[keep:] = pending[keep:], []
+    if demo_mail:
+        db.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(demo_mail)))
 
 
 @dataclass(frozen=True)
