@@ -281,15 +281,15 @@ def _give(db: Session, actor: Principal, user: User, grants: list[tuple[str, Gra
         try:
             service.grant_role(db=db, actor=actor, user=user, grant=grant, now=at)
         except SkillAtlasError as exc:
-            if exc.status_code in (401, 403):
+            if exc.status_code in (401, 403) or isinstance(exc, FormErrors):
                 raise
-            raise FormErrors({name: exc.message}) from exc
+            raise type(exc)(exc.message, field=name) from exc
 
 
 def _scope_errors(exc: SkillAtlasError) -> SkillAtlasError:
     """A scope the service could not find is named by the form field that chose it."""
     if not isinstance(exc, FormErrors) and exc.field in ("group", "committee"):
-        return FormErrors({SCOPE_FIELD[exc.field]: exc.message})
+        return type(exc)(exc.message, field=SCOPE_FIELD[exc.field])
     return exc
 
 
