@@ -18,6 +18,7 @@ from skillatlas.credentials.models import Achievement, IssuedCredential
 from skillatlas.db import unit_of_work
 from skillatlas.taxonomy import service as taxonomy
 from skillatlas.taxonomy.models import Skill
+from tests.browser.page_checks import axe_violations, problems_in
 from tests.experts.conftest import FIXTURE
 
 pytestmark = pytest.mark.browser
@@ -44,6 +45,12 @@ def log_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def reads_well(page: Page) -> None:
+    """Nothing internal on the page (no URI field, underscores, raw floats, traces) and no serious axe finding."""
+    assert problems_in(page.content()) == []
+    assert axe_violations(page) == []
 
 
 def open_menu(page: Page, group: str, link: str) -> None:
@@ -76,6 +83,7 @@ def test_the_office_defines_and_issues_a_credential_and_the_worker_finds_it(
     picked = page.locator("fieldset.skill-picker ul.picked li")
     expect(picked).to_have_count(1)
     expect(picked.first.locator(".skill-label")).to_have_text(SKILL)
+    reads_well(page)
     page.get_by_label("EQF level").select_option("4")
     page.get_by_label("Notional workload in hours").fill("8")
     page.get_by_label("Type of assessment").select_option(label="Practical demonstration")
@@ -85,6 +93,7 @@ def test_the_office_defines_and_issues_a_credential_and_the_worker_finds_it(
     expect(page).to_have_url(f"{live_server}/achievements/{SLUG}")
     expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
     expect(page.get_by_text(SKILL, exact=True)).to_be_visible()
+    reads_well(page)
 
     # One credential: the recipient is found by typing a name, the credential previewed, then signed.
     page.get_by_role("link", name="Issue to someone").click()
@@ -93,16 +102,19 @@ def test_the_office_defines_and_issues_a_credential_and_the_worker_finds_it(
     recipient = page.get_by_role("radio", name=re.compile(r"^Wim Worker · worker@asa-demo\.eu"))
     expect(recipient).to_be_visible()
     expect(page.locator("#recipients")).not_to_contain_text(re.compile(r"\b\d+\b · "))  # no ids to read
+    reads_well(page)
     recipient.check()
     page.get_by_role("button", name="Preview the credential").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Preview")
     expect(page.locator("article.certificate")).to_contain_text("to be awarded to Wim Worker")
     page.screenshot(path=tmp_path / "preview.png", full_page=True)
+    reads_well(page)
     page.get_by_role("button", name="Issue and sign the credential").click()
     expect(page.locator("#issued-notice")).to_contain_text("The credential is issued and signed")
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/credentials/[0-9a-f-]{{36}}\?issued=1$"))
     uuid = page.url.rsplit("/", 1)[1].split("?")[0]
     expect(page.locator("#verdict")).to_have_text("✔ Valid credential")
+    reads_well(page)
 
     # The worker finds it under My credentials, with what they need to share it and keep it.
     log_in(page, live_server, WORKER)
@@ -119,6 +131,7 @@ def test_the_office_defines_and_issues_a_credential_and_the_worker_finds_it(
     assert saved["id"] == f"urn:uuid:{uuid}"
     assert saved["credentialSubject"]["achievement"]["name"] == NAME
     page.screenshot(path=tmp_path / "my-credentials.png", full_page=True)
+    reads_well(page)
     card.get_by_role("link", name=NAME).click()
     expect(page).to_have_url(f"{live_server}/credentials/{uuid}")
     expect(page.locator("#credential-status")).to_contain_text("active")

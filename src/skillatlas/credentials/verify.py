@@ -233,7 +233,7 @@ def verify(
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ValueError(problems[0] + more)
-        return "valid Open Badges 3.0 AchievementCredential (official JSON Schema) and VC 2.0 shape"
+        return "a valid Open Badges 3 AchievementCredential (official JSON Schema), a W3C VC 2 in shape"
 
     def check_contexts() -> str:
         contexts = credential.get("@context")
