@@ -57,15 +57,13 @@ def import_courses(
                 )
         except service.ImportProblems as exc:
             progress.stop()
-            table = Table(
-                "Line", "Code", "Problem", title="Nothing was saved: fix these rows and import again"
-            )
+            console.print("Nothing was saved: fix these rows and import again.", soft_wrap=True)
             for row in exc.report.rows:
                 for problem in row.problems:
-                    table.add_row(str(row.line), row.code or "-", problem)
+                    console.print(f"line {row.line} ({row.code or 'no code'}): {problem}", highlight=False,
+                                  soft_wrap=True)  # fmt: skip
             for problem in exc.report.problems:
-                table.add_row("-", "-", problem)
-            console.print(table)
+                console.print(f"the file: {problem}", highlight=False, soft_wrap=True)
             raise
     verb = "would import" if dry_run else "imported"
     console.print(f"{verb} {report.created} new and {report.updated} updated courses of {provider}")

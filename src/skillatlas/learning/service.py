@@ -436,22 +436,24 @@ def check_import(
         rows.append(ImportRowRead(line=line, code=code, title=str(values.get("title", "")),
                                   action="update" if code in existing else "new", problems=problems))  # fmt: skip
         items.append(item)
-    uris = {s.uri for item in items if item for s in item.skills}
+    # Skills and prerequisites are checked on every row, also one whose other values are wrong.
+    uris = {
+        str(s.get("uri", "")) for values in inputs for s in values.get("skills", []) if isinstance(s, dict)
+    }
     known = set(db.scalars(select(Skill.uri).where(Skill.uri.in_(uris)))) if uris else set()
     in_file = {row.code for row in rows if row.code}
     first_line: dict[str, int] = {}
-    for row, item in zip(rows, items, strict=True):
+    for row, values in zip(rows, inputs, strict=True):
         if row.code:
             if row.code in first_line:
                 row.problems.append(f"code: the code {row.code} is also on line {first_line[row.code]}")
             first_line.setdefault(row.code, row.line)
-        if item is None:
-            continue
-        for s in item.skills:
-            if s.uri not in known:
-                what = f"has the address {s.uri}" if s.uri.startswith("http") else f"is called {s.uri!r}"
+        for s in values.get("skills", []):
+            uri = str(s.get("uri", "")) if isinstance(s, dict) else ""
+            if uri and uri not in known:
+                what = f"has the address {uri}" if uri.startswith("http") else f"is called {uri!r}"
                 row.problems.append(f"skills: no skill in the taxonomy {what}")
-        for code in item.prerequisites:
+        for code in values.get("prerequisites", []):
             if code not in in_file and code not in existing:
                 row.problems.append(
                     f"prerequisites: {code} is neither in the file nor a course of {organisation.name}"
