@@ -665,3 +665,57 @@ def test_the_cli_finds_edits_and_issues_to_attendees(
     code, output = run("issue", "--achievement", slug, "--out", str(tmp_path / "x.json"))
     assert code == 2 and "name the learner" in output
     assert _held(sessions) == sorted([(world["p0"], slug), (world["p1"], slug)])
+
+
+def test_the_credential_pages_show_no_internal_words(
+    office_client: TestClient,
+    sessions: sessionmaker[Session],
+    world: dict[str, int],
+    skills: None,
+    app_issuing: service.Issuing,
+) -> None:
+    from tests.browser.page_checks import problems_in
+
+    event = _event(sessions)
+    office_client.post("/achievements", data=_form(awarded_for_ref=event))
+    slug = "battery-safety-basics"
+    _register(sessions, event, world["p0"], world["p1"])
+    office_client.post(f"/api/events/{event}/registrations/{world['p0']}/attended")  # receives the event's badge
+    other = _achievement(sessions, name="Second badge", valid_for_days=365)
+    uuid = _issue(sessions, app_issuing, other, world["p1"])
+    office_client.post(f"/credentials/{uuid}/suspend", data={"reason": "Exam under review"})
+    bulk = {"source": "event", "event": event, "achievement": other}
+    pages = {
+        "the list": office_client.get("/achievements"),
+        "an achievement": office_client.get(f"/achievements/{slug}"),
+        "the new form": office_client.get("/achievements/new"),
+        "the edit form": office_client.get(f"/achievements/{slug}/edit"),
+        "a bad form": office_client.post("/achievements", data=_form(name="", hours="x")),
+        "the issue form": office_client.get(f"/credentials/issue?achievement={slug}&q=ana"),
+        "a preview": office_client.post(
+            "/credentials/issue/preview", data={"achievement": slug, "person": world["p0"], "q": "ana"}
+        ),
+        "the bulk form": office_client.get("/credentials/issue-bulk"),
+        "a bulk preview": office_client.post("/credentials/issue-bulk/preview", data=bulk),
+        "a bulk result": office_client.post("/credentials/issue-bulk", data=bulk),
+        "a suspended certificate": office_client.get(f"/credentials/{uuid}"),
+        "its verification": office_client.get(f"/verify?credential={uuid}"),
+        "a bad status change": office_client.post(f"/credentials/{uuid}/revoke", data={}),
+    }
+    found = {name: problems_in(response.text) for name, response in pages.items()}
+    assert {name: p for name, p in found.items() if p} == {}
+    assert [r.status_code for r in pages.values()] == [
+        200,
+        200,
+        200,
+        200,
+        422,
+        200,
+        200,
+        200,
+        200,
+        201,
+        200,
+        200,
+        422,
+    ]
