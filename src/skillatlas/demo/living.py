@@ -386,14 +386,29 @@ def add_job_ads(ctx: Context, ads: Sequence[dict[str, Any]]) -> int:
 # --- all of it -------------------------------------------------------------------------------------
 
 
+def skill_labels(data: dict[str, Any]) -> set[str]:
+    """Every skill label the living demo names."""
+    labels = {row[0] for rows in data["skills"].values() for row in rows}
+    labels |= {s["label"] for s in data["expert"]["deployment"]["request"]["skills"]}
+    labels |= {label for spec in data["achievements"] for label in spec.get("skills", [])}
+    return labels
+
+
 def load_living(
     *, db: Session, password: str, issuing: Any | None = None, now: dt.datetime | None = None
 ) -> dict[str, int]:
-    """Adds what is missing of the living demo; nothing without the taxonomy. What was added, by kind."""
-    if db.scalar(select(Skill.id).limit(1)) is None:
+    """Adds what is missing of the living demo; what was added, by kind.
+
+    Nothing unless the taxonomy holds every skill the demo names (the bundled ESCO): a database with no
+    taxonomy or only a few skills of its own (the test suite's small ESCO extract) gets none of it."""
+    data = living_data()
+    labels = skill_labels(data)
+    found = db.scalar(
+        select(func.count(func.distinct(Skill.preferred_label))).where(Skill.preferred_label.in_(labels))
+    )
+    if found != len(labels):
         return {}
     ctx = Context(db=db, now=now or dt.datetime.now(dt.UTC), issuing=issuing)
-    data = living_data()
     added = {
         "demo accounts": add_users(db, data["users"], password),
         "person skills": add_skills(ctx, data["skills"]),
