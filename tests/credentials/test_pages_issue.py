@@ -496,6 +496,23 @@ def test_one_badge_per_event_and_linking_needs_sight_of_the_event(
     assert client.post("/achievements", data=_form(awarded_for_ref=other)).status_code == 403
     with unit_of_work(sessions) as db:
         assert db.scalar(select(func.count()).select_from(Achievement)) == 1
+    # ... but may edit the rest of an achievement an event awards: the link is shown and kept as it is
+    edit = client.get("/achievements/first/edit")
+    assert f'<option value="{event}" selected' in edit.text
+    kept = client.post(
+        "/achievements/first/edit",
+        data=_form(name="First", awarded_for_ref=event, **{"skills.uri": []}),
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303, kept.text
+    assert (
+        client.post("/achievements/first/edit", data=_form(name="First", **{"skills.uri": []})).status_code
+        == 403
+    )
+    with unit_of_work(sessions) as db:
+        first = service.get_achievement(db=db, ref="first")
+        assert first.criteria == _form()["criteria"]
+        assert db.scalar(select(Event.achievement_id).where(Event.slug == event)) == first.id
 
 
 # --- revoking and suspending from the credential's page ---------------------------------------------------
@@ -680,7 +697,9 @@ def test_the_credential_pages_show_no_internal_words(
     office_client.post("/achievements", data=_form(awarded_for_ref=event))
     slug = "battery-safety-basics"
     _register(sessions, event, world["p0"], world["p1"])
-    office_client.post(f"/api/events/{event}/registrations/{world['p0']}/attended")  # receives the event's badge
+    office_client.post(
+        f"/api/events/{event}/registrations/{world['p0']}/attended"
+    )  # receives the event's badge
     other = _achievement(sessions, name="Second badge", valid_for_days=365)
     uuid = _issue(sessions, app_issuing, other, world["p1"])
     office_client.post(f"/credentials/{uuid}/suspend", data={"reason": "Exam under review"})

@@ -93,6 +93,9 @@ def _achievement_form(
 ) -> dict[str, Any]:
     issuers = service.issuer_choices(db=db, actor=actor)
     events = service.linkable_events(db=db, actor=actor)
+    linked = service.linked_event(db=db, achievement=achievement) if achievement else None
+    if linked is not None and linked not in events:  # kept as it is by whoever may not change it
+        events.insert(0, linked)
     return {
         "achievement": achievement,
         "action": f"/achievements/{achievement.slug}/edit" if achievement else "/achievements",
