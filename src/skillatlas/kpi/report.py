@@ -511,7 +511,7 @@ def build_report(
         "Group and committee breakdowns overlap: an event counts once in each group (and steering committee) "
         "of its organisation; the other breakdowns add up to the total.",
         "Stakeholders and coverage count every member that joined up to the end of the period.",
-        "The workforce per country is configurable data (SKILLATLAS_KPI_WORKFORCE_FILE); the shipped "
+        "The workforce per country is configurable data (the platform's operator may replace it); the shipped "
         "figures are estimates summing to about 14 million.",
     ]
     return KpiReport(
