@@ -100,8 +100,13 @@ def test_request_shortlist_proposal_acceptance_and_feedback(
     expect(page.get_by_label("Requesting organisation")).to_have_value("educam")
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("What do you need?").fill("Review our lithium-ion battery pack design before tooling.")
-    page.get_by_label("Skills needed").fill(f"{BATTERY_DESIGN}|practitioner")
-    page.get_by_label("Working languages").fill("en")
+    # the skill is picked by name with the keyboard, never typed as a URI
+    page.get_by_label("Add a skill").fill("battery des")
+    expect(page.get_by_role("option", name="battery design")).to_be_visible()
+    page.get_by_label("Add a skill").press("ArrowDown")
+    page.get_by_label("Add a skill").press("Enter")
+    page.get_by_label("Level needed for battery design").select_option("practitioner")
+    page.get_by_role("group", name="Working languages").get_by_label("English").check()
     page.get_by_label("Where").select_option("remote")
     page.get_by_role("button", name="Post and see the shortlist").click()
 
@@ -109,11 +114,13 @@ def test_request_shortlist_proposal_acceptance_and_feedback(
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/experts/requests/\d+$"))
     request_url = page.url
-    entries = page.locator("h2:has-text('Shortlist') + ol > li")
+    entries = page.locator("ol.shortlist > li")
     expect(entries.first).to_be_visible()
     assert entries.count() >= 2  # Eva and the demo's battery engineer, Greta Lindqvist
-    scores = [float(s) for s in re.findall(r"score (\d+\.\d+)", " ".join(entries.all_inner_texts()))]
+    # each match in words and as a percentage, best first; no raw score
+    scores = [int(s) for s in re.findall(r"match \((\d+)%\)", " ".join(entries.all_inner_texts()))]
     assert len(scores) == entries.count() and scores == sorted(scores, reverse=True)
+    assert not re.search(r"\d\.\d\d", " ".join(entries.all_inner_texts()))
     eva_entry = entries.filter(has_text=pseudonym)
     expect(eva_entry).to_have_count(1)
     expect(eva_entry).to_contain_text("Battery pack engineer")
@@ -135,20 +142,28 @@ def test_request_shortlist_proposal_acceptance_and_feedback(
     expert_page.goto(f"{live_server}/experts")
     expert_page.get_by_role("link", name="Proposals made to me").click()
     expect(expert_page).to_have_url(f"{live_server}/experts/proposals")
-    row = expert_page.locator("tbody tr").filter(has_text=TITLE)
-    expect(row.locator("td").nth(1)).to_have_text(re.compile("^proposed$", re.I))
-    expect(row).to_contain_text("covers battery design")
-    row.get_by_role("button", name="Accept and share my contact").click()
-    expect(row.locator("td").nth(1)).to_have_text(re.compile("^accepted$", re.I))
+    card = expert_page.locator("section.proposal").filter(has_text=TITLE)
+    expect(card.locator(".status")).to_have_text(re.compile("^proposed$", re.I))
+    # who asks, and what, before answering; their contact only after
+    expect(card).to_contain_text("EDUCAM")
+    expect(card).to_contain_text("Review our lithium-ion battery pack design before tooling.")
+    expect(card).not_to_contain_text(MANAGER)
+    card.get_by_text("Why I was proposed").click()
+    expect(card).to_contain_text("covers battery design")
+    card.get_by_label(re.compile("^Message to")).fill("Happy to help in July.")
+    card.get_by_role("button", name="Accept and share my contact").click()
+    expect(card.locator(".status")).to_have_text(re.compile("^accepted$", re.I))
+    expect(card).to_contain_text(f"Marc Manager · {MANAGER}")
     expect(expert_page.get_by_role("button", name="Accept and share my contact")).to_have_count(0)
 
     # The company sees her contact, marks her deployed, then completed with a rating and a comment.
     page.goto(request_url)
     proposal_row = proposals.filter(has_text=pseudonym)
-    expect(proposal_row.locator("td").nth(1)).to_have_text(re.compile("^accepted$", re.I))
+    expect(proposal_row.locator(".status")).to_have_text(re.compile("^accepted$", re.I))
     expect(proposal_row).to_contain_text(f"Eva Expert · {EXPERT}")
+    expect(proposal_row).to_contain_text("Happy to help in July.")
     proposal_row.get_by_role("button", name="Deployed").click()
-    expect(proposal_row.locator("td").nth(1)).to_have_text(re.compile("^deployed$", re.I))
+    expect(proposal_row.locator(".status")).to_have_text(re.compile("^deployed$", re.I))
     expect(page).to_have_url(request_url)
     proposal_row.get_by_label("Rating").select_option("5")
     proposal_row.get_by_placeholder("Feedback").fill(COMMENT)
@@ -158,16 +173,18 @@ def test_request_shortlist_proposal_acceptance_and_feedback(
     page.screenshot(path=tmp_path / "completed.png", full_page=True)
 
     expert_page.reload()
-    expect(expert_page.locator("tbody tr").filter(has_text=TITLE)).to_contain_text("rated 5/5")
+    expect(expert_page.locator("section.proposal").filter(has_text=TITLE)).to_contain_text("rated 5/5")
 
     request = db.scalars(select(ExpertiseRequest)).one()
     assert request.title == TITLE and request.organisation.slug == "educam"
-    assert request.skills[0]["uri"] == BATTERY_DESIGN and request.languages == ["en"]
+    assert [(s["uri"], s["level"]) for s in request.skills] == [(BATTERY_DESIGN, "practitioner")]
+    assert request.languages == ["en"]
     assert db.scalar(select(User.id).where(User.id == request.created_by_user_id, User.email == MANAGER))
     proposal = db.scalars(select(Proposal)).one()
     assert (proposal.request_id, proposal.person_id) == (request.id, eva)
     assert proposal.status == ProposalStatus.COMPLETED
     assert (proposal.rating, proposal.comment) == (5, COMMENT)
     assert [h["status"] for h in proposal.history] == ["proposed", "accepted", "deployed", "completed"]
+    assert proposal.history[1]["message"] == "Happy to help in July."
     assert "covers battery design at expert level (assessed)" in proposal.reasons
     assert db.scalar(select(Organisation.slug).where(Organisation.id == request.organisation_id)) == "educam"

@@ -33,6 +33,7 @@ from skillatlas.learning import pages as learning_pages
 from skillatlas.mail import pages as mail_pages
 from skillatlas.mail import service as mail_service
 from skillatlas.people import api as people_api
+from skillatlas.people import pages as people_pages
 from skillatlas.privacy import api as privacy_api
 from skillatlas.privacy import pages as privacy_pages
 from skillatlas.roles import api as roles_api
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(auth_pages.router)
     app.include_router(taxonomy_api.router)
     app.include_router(people_api.router)
+    app.include_router(people_pages.router)
     app.include_router(taxonomy_pages.router)
     app.include_router(intelligence_api.router)
     app.include_router(intelligence_pages.router)

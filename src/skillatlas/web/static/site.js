@@ -3,6 +3,10 @@
   "use strict";
 
   function csrf() {
+    // A form's hidden token first: htmx's boosted navigation swaps the body, not <head>, so after logging in
+    // the meta tag still holds the visitor's token while the page's forms (the log-out form too) hold the session's.
+    var input = document.querySelector('input[name="csrf_token"]');
+    if (input && input.value) return input.value;
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.content : "";
   }
