@@ -194,6 +194,10 @@ def test_bad_request_shows_every_error_beside_its_field_and_saves_nothing(
     assert 'value="1 July"' in bad.text and "Review our pack." in bad.text  # kept as typed
     assert re.search(r'value="de"\s*checked', bad.text)
     assert "battery management systems" in bad.text.split('id="f-skills"', 1)[1].split("</ul>", 1)[0]
+    both = form(client, "/experts/requests", {"organisation": "acea", "title": "ab", "description": "A review.",
+                                           "starts_on": "2026-09-01", "ends_on": "2026-08-01"})  # fmt: skip
+    assert re.search(r'id="f-title-error">', both.text)  # and, at the same time, the period
+    assert re.search(r'id="f-ends_on-error">The end date is before the start date', both.text)
     unknown = form(client, "/experts/requests", {"organisation": "acea", "title": "Pack review",
                                                  "skills.uri": "http://data.europa.eu/esco/skill/gone",
                                                  "skills.level": "expert"})  # fmt: skip
@@ -237,7 +241,7 @@ def test_the_expert_sees_who_asks_and_answers_with_a_message(
     page = client.get("/experts/proposals")
     text = visible(page.text)
     assert "ACEA Motors asks" in text and "Review our 800 V pack before tooling." in text
-    assert "01 Jul 2026 to 31 Jul 2026 · 5 days of work" in text and "On site · Germany" in text
+    assert "01 Jul 2026 to 31 Jul 2026 · 5 days of work" in text and "Where On site · Germany" in text
     assert "€5,000 (about €1,000 a day)" in text
     assert "Their contact is shared with you once you accept." in text and "boss@example.org" not in text
     assert "Why I was proposed" in text and "covers battery management systems" in text

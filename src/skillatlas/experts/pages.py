@@ -200,6 +200,8 @@ templates.env.filters["match_reason"] = readable_reason
 templates.env.filters["match_words"] = match_words
 templates.env.filters["match_percent"] = match_percent
 templates.env.filters["language"] = language_name
+WORK_MODES = {"either": "Remote or on site", "remote": "Remote", "on_site": "On site"}
+templates.env.filters["work_mode"] = lambda mode: WORK_MODES.get(getattr(mode, "value", mode), str(mode))
 
 
 def _me(actor: Principal) -> int:
@@ -492,7 +494,7 @@ def _request_context(
         "values": values,
         "picked": picked or [],
         "organisations": _organisations(db, actor),
-        "modes": WorkMode,
+        "modes": [(m.value, WORK_MODES[m.value]) for m in WorkMode],
         "working_languages": sorted(((c, language_name(c)) for c in EU_LANGUAGES), key=lambda p: p[1]),
         "countries": countries(),
     }
@@ -535,6 +537,13 @@ def _request_input(db: Session, values: dict[str, Any], data: dict[str, Any]) ->
         parsed = validate_form(ExpertiseRequestIn, {**data, "skills": skills})
     except FormErrors as exc:
         errors = {**exc.errors, **errors}
+        # the model's own check of the period runs only when every field is right: named here at once
+        try:
+            starts, ends = dt.date.fromisoformat(data["starts_on"]), dt.date.fromisoformat(data["ends_on"])
+            if ends < starts:
+                errors.setdefault("ends_on", "The end date is before the start date.")
+        except (KeyError, TypeError, ValueError):
+            pass
     if errors:
         raise FormErrors(errors)
     return parsed
