@@ -219,8 +219,11 @@ def test_every_page_of_every_role_opens_clean_and_accessible(
             context.add_cookies([{"name": c.name, "value": c.value, "url": live_server} for c in cookies.jar])
         tab = context.new_page()
         try:
-            tab.goto(live_server + page.url)
+            response = tab.goto(live_server + page.url)
             where = f"{page.role} {page.url} (route {template})"
+            if response is None or response.status != 200:
+                problems.append(f"{where}: answers {response and response.status} in the browser")
+                continue
             problems.extend(f"{where}: axe: {v}" for v in axe_violations(tab))
             tab.set_viewport_size({"width": 375, "height": 800})
             tab.wait_for_function("window.innerWidth === 375")
