@@ -100,6 +100,13 @@ def test_a_worker_adds_a_skill_with_the_keyboard_only(live_server: str, page: Pa
     tab_to(page, "e.classList.contains('skill-search')", "the skill picker's search field")
     search = page.locator("input.skill-search")
     expect(search).to_have_attribute("role", "combobox")
+    page.keyboard.type("qqzzxx")  # nothing matches: the list says so, and Enter neither picks nor sends
+    expect(page.locator("ul.options li.none")).to_have_text("No skill matches “qqzzxx”.")
+    no_serious_violations(page, "the skill picker finding nothing")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Your skills are saved.")).to_have_count(0)
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
     page.keyboard.type("hydrogen fuel")
     options = page.locator("ul.options li[role=option]")
     expect(options.first).to_be_visible()

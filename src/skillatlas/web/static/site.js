@@ -115,7 +115,7 @@
     }
 
     function highlight(index) {
-      var items = options.querySelectorAll("li[role=option]");
+      var items = options.querySelectorAll("li[role=option]:not([aria-disabled])");
       if (!items.length) return;
       active = (index + items.length) % items.length;
       items.forEach(function (item, i) { item.setAttribute("aria-selected", i === active ? "true" : "false"); });
@@ -133,7 +133,8 @@
     function show(found) {
       options.innerHTML = "";
       if (!found.length) {
-        options.appendChild(el("li", { "class": "none" }, "No " + noun + " matches “" + lastQuery + "”."));
+        // an option that cannot be chosen: a listbox holds options only (WAI-ARIA), and a screen reader reads it
+        options.appendChild(el("li", { "class": "none", role: "option", "aria-disabled": "true", "aria-selected": "false" }, "No " + noun + " matches “" + lastQuery + "”."));
       }
       found.forEach(function (skill, i) {
         var item = el("li", { role: "option", id: picker.id + "-opt-" + i, "data-uri": skill.uri, "data-label": skill.preferred_label, "aria-selected": "false" });
@@ -167,7 +168,7 @@
       else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
       else if (event.key === "Enter") {
         // Enter picks the highlighted (or the only) skill instead of submitting the form.
-        var items = options.querySelectorAll("li[role=option]");
+        var items = options.querySelectorAll("li[role=option]:not([aria-disabled])");
         if (!options.hidden && items.length) {
           event.preventDefault();
           choose(items[active >= 0 ? active : 0]);
