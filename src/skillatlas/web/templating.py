@@ -29,6 +29,8 @@ def _who(request: Request) -> dict[str, Any]:
         # Pages show a button only to whoever may press it, asking the one permission check.
         "can": lambda action, **facts: allowed(actor, action, **facts),
         # the menu: only what this person can use (web.nav)
+        # filled by the form macros while the page renders: field name -> its label, for the error summary
+        "form_labels": {},
         "nav_groups": lambda: menu(actor, getattr(request.state, "user", None)),
     }
 
@@ -45,6 +47,15 @@ def field_title(name: str) -> str:
         words.append(f"line {int(part) + 1}" if part.isdigit() else part.replace("_", " "))
     text = ", ".join(words)
     return text[:1].upper() + text[1:]
+
+
+def error_title(name: str, labels: Any = None) -> str:
+    """The error summary's name for a field: the label the form gave it, else its name as words."""
+    base, _, rest = name.partition(".")
+    if isinstance(labels, dict) and base in labels:
+        label = str(labels[base]).rstrip(" :")
+        return f"{label}, {field_title(rest)[:1].lower()}{field_title(rest)[1:]}" if rest else label
+    return field_title(name)
 
 
 def field_error(errors: Any, name: str) -> str | None:
@@ -99,6 +110,7 @@ templates.env.globals["version"] = __version__
 templates.env.globals["field_error"] = field_error
 templates.env.globals["field_id"] = field_id
 templates.env.globals["field_title"] = field_title
+templates.env.globals["error_title"] = error_title
 templates.env.filters["money"] = money
 templates.env.filters["number"] = number
 templates.env.filters["percent"] = percent
