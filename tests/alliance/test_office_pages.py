@@ -251,6 +251,9 @@ def test_group_lead_manages_members_but_cannot_move_the_group(
     as_lead(client, sessions)
     page = client.get(f"/groups/{GROUP}")
     assert "Manage the group" in page.text
+    assert f'href="/events/new?group={GROUP}"' in page.text
+    event_form = client.get(f"/events/new?group={GROUP}").text  # the group is chosen, and the only choice
+    assert re.search(rf'<option value="{GROUP}"\s*selected>', event_form) and "No group" not in event_form
     manage = client.get(f"/groups/{GROUP}/edit").text
     # a committee only its lead or the office can add or take away is fixed for a group lead
     assert re.search(r'value="technology"\s+disabled', manage)

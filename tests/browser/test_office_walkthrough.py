@@ -117,7 +117,7 @@ def test_the_office_administers_the_alliance_in_the_browser(
     event_url = page.url
     slug = event_url.rsplit("/", 1)[1]
 
-    # 5. Register three people (the third waits), and mark who attended.
+    # 5. Register three people (the third waits), cancel one (the third gets the place), mark who attended.
     page.get_by_role("link", name="Registrations and attendance").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrations for Hydrogen teachers' meet-up")
     for name, email in (("Ada Attendee", "ada@example.org"), ("Bo Absent", "bo@example.org"),
@@ -131,11 +131,14 @@ def test_the_office_administers_the_alliance_in_the_browser(
         page.get_by_text(re.compile(r"2 with a place of 2 · 0 attended · 1 on the waitlist"))
     ).to_be_visible()
     expect(page.get_by_label("Cy Waiting", exact=True)).to_have_count(0)  # no place, nothing to tick
+    page.get_by_role("button", name="Cancel the registration of Bo Absent").click()
+    expect(page.get_by_role("status")).to_contain_text("the first on the waitlist has the place")
+    expect(page.get_by_label("Bo Absent", exact=True)).to_have_count(0)
     page.get_by_label("Ada Attendee", exact=True).check()
     page.get_by_role("button", name="Save attendance").click()
     expect(page.get_by_role("status")).to_have_text("Attendance saved: 1 marked as attended.")
     expect(page.get_by_label("Ada Attendee", exact=True)).to_be_checked()
-    expect(page.get_by_label("Bo Absent", exact=True)).not_to_be_checked()
+    expect(page.get_by_label("Cy Waiting", exact=True)).not_to_be_checked()
     page.screenshot(path=tmp_path / "attendance.png", full_page=True)
     assert page.evaluate("window.walkthroughMark === true"), "a link or form was followed by a full page load"
 
@@ -172,6 +175,8 @@ def test_the_office_administers_the_alliance_in_the_browser(
     )
     assert statuses == {
         "ada@example.org": RegistrationStatus.ATTENDED,
-        "bo@example.org": RegistrationStatus.REGISTERED,
-        "cy@example.org": RegistrationStatus.WAITLISTED,
+        "bo@example.org": RegistrationStatus.CANCELLED,
+        "cy@example.org": RegistrationStatus.REGISTERED,
     }
+    promoted = db.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "cy@example.org"))
+    assert promoted is not None and promoted.template == "waitlist_promoted"

@@ -615,8 +615,9 @@ def _event_form_context(db: DB, actor: Principal, event: Event | None = None) ->
 def new_event(request: Request, db: DB, actor: Actor) -> HTMLResponse:
     """The form to add an event (the office, and the leads of groups and committees)."""
     authorize(actor, "event.open_form")
+    values = {"group": request.query_params.get("group", ""), "mode": EventMode.ON_SITE.value}
     return templates.TemplateResponse(
-        request, "alliance/event_form.html", {**_event_form_context(db, actor), "values": {}}
+        request, "alliance/event_form.html", {**_event_form_context(db, actor), "values": values}
     )
 
 
