@@ -210,6 +210,7 @@ def test_office_creates_a_group_and_then_manages_it(
     none = office_client.post("/groups", data={"name": "Battery Task Force", "kind": "task_force"})
     assert none.status_code == 422
     assert error_beside(none.text, "committees") == "Choose at least one committee."
+    assert "Steered by the committees: Choose at least one committee." in none.text  # the summary, by label
     assert 'value="Battery Task Force"' in none.text
     assert db.scalar(select(func.count()).select_from(Group).where(Group.name == "Battery Task Force")) == 0
     created = office_client.post(
@@ -504,6 +505,7 @@ def test_registrations_page_registers_cancels_and_marks_attendance(
     # a cancelled person cannot be ticked; nothing changes
     stray = client.post(f"/events/{EVENT}/attendance", data={"attended": [str(ana), str(cleo)]})
     assert stray.status_code == 409 and "Cleo has none" in error_beside(stray.text, "attended")
+    assert "Who attended: only persons with a place can attend" in stray.text
     # un-ticking Ben undoes his attendance
     client.post(f"/events/{EVENT}/attendance", data={"attended": [str(ana)]})
     db.expire_all()
