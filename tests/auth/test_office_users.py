@@ -94,7 +94,7 @@ def test_office_invites_a_user_who_then_chooses_a_password(
     assert invited.headers["location"] == f"/office/users/{user.id}?saved=invited"
     page = office_client.get(invited.headers["location"]).text
     assert "the invitation is on its way to iris@example.org" in page
-    assert "Invited: has not logged in yet" in page and "Send the invitation again" in page
+    assert "Has not logged in yet" in page and "Send the invitation again" in page
     message = db.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "iris@example.org"))
     assert message is not None and message.template == "invitation"
     assert "group lead of Hydrogen VET Forum" in message.body and "within 7 days" in message.body
