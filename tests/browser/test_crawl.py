@@ -95,7 +95,7 @@ class Routes:
 
 
 def log_in(base: str, email: str | None) -> httpx.Client:
-    client = httpx.Client(base_url=base, follow_redirects=True, timeout=TIMEOUT_MS / 1000)
+    client = httpx.Client(base_url=base, follow_redirects=True, timeout=60)  # a first search may load a model
     if email is None:
         return client
     login = client.get("/login")

@@ -91,8 +91,8 @@ def test_charts_and_extraction_results_use_the_full_width(
     assert width(page, "#top-chart") > 900
 
     page.goto(f"{live_server}/intelligence/extract")
-    page.get_by_label("Text").fill(TEXT)
-    page.get_by_role("button", name="Find skills").click()
+    page.locator("main form textarea").first.fill(TEXT)
+    page.locator("main form button[type=submit]").first.click()
     found = page.locator("section", has=page.get_by_role("heading", name="Skills found"))
     expect(found.locator("table tbody tr").first).to_be_visible(
         timeout=60_000
