@@ -13,7 +13,7 @@ from skillatlas.config import Settings
 from skillatlas.credentials.settings import issuing_for
 from skillatlas.db import unit_of_work
 from tests.browser.conftest import TIMEOUT_MS
-from tests.browser.page_checks import DEMO_PASSWORD, scrolls_sideways
+from tests.browser.page_checks import DEMO_PASSWORD, axe_violations, scrolls_sideways
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.browser
@@ -99,6 +99,8 @@ def test_charts_and_extraction_results_use_the_full_width(
     )  # the first extraction loads its model
     assert width(page, "section:has(table.skills-found)") > 0.95 * full
     assert width(page, "table.skills-found") > 0.9 * full
+    violations = axe_violations(page)  # the crawl sees only the empty form
+    assert not violations, "the extraction results:\n" + "\n".join(violations)
 
 
 def test_the_menu_collapses_on_a_phone_and_opens_with_its_button(
