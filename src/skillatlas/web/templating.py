@@ -71,6 +71,20 @@ def field_error(errors: Any, name: str) -> str | None:
     return None
 
 
+def country_options() -> list[tuple[str, str]]:
+    """(code, name) for a country list: the EU's countries first, then every other, each part by name."""
+    import pycountry
+
+    from skillatlas.geo import EU_COUNTRIES
+
+    eu = sorted(((c, country_name(c)) for c in EU_COUNTRIES), key=lambda x: x[1])
+    rest = sorted(
+        ((c.alpha_2, c.name) for c in pycountry.countries if c.alpha_2 not in EU_COUNTRIES),
+        key=lambda x: x[1],
+    )
+    return eu + rest
+
+
 def number(value: Any, digits: int = 0) -> str:
     """1234567.8 -> "1,234,568" (digits after the point as asked); None -> "–"."""
     if value is None or value == "":
@@ -111,6 +125,7 @@ templates.env.globals["field_error"] = field_error
 templates.env.globals["field_id"] = field_id
 templates.env.globals["field_title"] = field_title
 templates.env.globals["error_title"] = error_title
+templates.env.globals["country_options"] = country_options
 templates.env.filters["money"] = money
 templates.env.filters["number"] = number
 templates.env.filters["percent"] = percent
