@@ -143,7 +143,9 @@ def test_invitation_errors_beside_fields_and_nothing_saved(
     assert error_beside(bad.text, "full_name") == "This is required."
     assert error_beside(bad.text, "email") == "Enter an e-mail address like name@example.org."
     assert error_beside(bad.text, "roles") == "Choose roles from the list."
-    assert "Roles of their own: Choose roles from the list." in bad.text  # the summary names the field's label
+    assert (
+        "Roles of their own: Choose roles from the list." in bad.text
+    )  # the summary names the field's label
     assert 'value="nobody at example"' in bad.text
     taken = office_client.post(
         "/office/users",

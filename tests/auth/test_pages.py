@@ -36,6 +36,9 @@ def test_buttons_follow_the_role(client: TestClient, sessions, demo: None) -> No
     assert "Add an organisation" in office.get("/organisations").text
     assert 'href="/audit"' in office.get("/").text
     form = office.get("/events/new").text
-    assert '<option value="">No group (the alliance)</option>' in form and 'value="tie-student-competition"' in form
+    assert (
+        '<option value="">No group (the alliance)</option>' in form
+        and 'value="tie-student-competition"' in form
+    )
     worker.close()
     office.close()
