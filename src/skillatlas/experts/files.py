@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from skillatlas.errors import InvalidInput
+from skillatlas.exports import append_row, csv_text, restore_cell
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -24,7 +25,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         raise InvalidInput(
             "file: the header row must name the columns, starting with external_id", field="file"
         )
-    return [{k: v for k, v in row.items() if k is not None} for row in reader]
+    # restore_cell: the quote our export put before a formula-like text (skillatlas.exports) comes off again.
+    return [{k: restore_cell(v) for k, v in row.items() if k is not None} for row in reader]
 
 
 def _xlsx(path: Path) -> list[dict[str, str]]:
@@ -51,23 +53,21 @@ def _xlsx(path: Path) -> list[dict[str, str]]:
     for values in rows:
         if not any(v not in (None, "") for v in values):
             continue
-        found.append({h: "" if v is None else str(v.isoformat() if hasattr(v, "isoformat") else v)
+        found.append({h: "" if v is None else restore_cell(str(v.isoformat() if hasattr(v, "isoformat") else v))
                       for h, v in zip(header, values, strict=False) if h})  # fmt: skip
     book.close()
     return found
 
 
 def write_csv(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
-    """The rows as UTF-8 CSV with a header row (with a byte-order mark, so spreadsheets read it as UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """The rows as UTF-8 CSV with a header row (with a byte-order mark, so spreadsheets read it as UTF-8);
+    a text a spreadsheet would run as a formula gets a leading quote (skillatlas.exports)."""
+    table = [list(columns), *([row.get(column, "") for column in columns] for row in rows)]
+    return csv_text(table, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def write_xlsx(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
-    """The rows as an XLSX workbook of one sheet, every cell as text (needs openpyxl)."""
+    """The rows as an XLSX workbook of one sheet, every cell as text, never a formula (needs openpyxl)."""
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -77,9 +77,9 @@ def write_xlsx(rows: list[dict[str, str]], columns: tuple[str, ...]) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "experts"
-    sheet.append(list(columns))
+    append_row(sheet, list(columns))
     for row in rows:
-        sheet.append([row.get(column, "") for column in columns])
+        append_row(sheet, [row.get(column, "") for column in columns])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from skillatlas.errors import InvalidInput
+from skillatlas.exports import append_row, csv_text
 from skillatlas.kpi.report import DIMENSIONS, KPIS, KpiReport
 
 FORMATS: dict[str, str] = {
@@ -60,49 +60,47 @@ def long_rows(report: KpiReport) -> Iterator[list[Any]]:
 
 
 def as_csv(report: KpiReport) -> bytes:
-    """Long-format CSV: one figure per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in long_rows(report):
-        writer.writerow(row)
-    return out.getvalue().encode("utf-8")
+    """Long-format CSV: one figure per row; a text a spreadsheet would run as a formula is quoted (exports.py)."""
+    return csv_text(long_rows(report)).encode("utf-8")
 
 
 def as_xlsx(report: KpiReport) -> bytes:
-    """A workbook: summary and ambition, months, one sheet per breakdown, top skills, coverage."""
+    """A workbook: summary and ambition, months, one sheet per breakdown, top skills, coverage; every text
+    cell a string, never a formula (exports.append_row)."""
     from openpyxl import Workbook
 
     book = Workbook()
     summary = book.active
     summary.title = "Summary"
-    summary.append(["Period", report.start.isoformat(), report.end.isoformat()])
+    append_row(summary, ["Period", report.start.isoformat(), report.end.isoformat()])
     for key, value in report.filters.items():
-        summary.append(["Filter", key, value])
-    summary.append([])
-    summary.append(["KPI", "key", "total"])
+        append_row(summary, ["Filter", key, value])
+    append_row(summary, [])
+    append_row(summary, ["KPI", "key", "total"])
     for k in report.kpis:
-        summary.append([k.label, k.key, k.total])
-    summary.append([])
-    summary.append(["Ambition", "value"])
+        append_row(summary, [k.label, k.key, k.total])
+    append_row(summary, [])
+    append_row(summary, ["Ambition", "value"])
     for metric in AMBITION_FIELDS:
         value = getattr(report.ambition, metric)
-        summary.append([metric, value])
+        append_row(summary, [metric, value])
     kinds = list(KPIS)
     months = book.create_sheet("Monthly")
-    months.append(["month", *kinds])
+    append_row(months, ["month", *kinds])
     for i, month in enumerate(report.months):
-        months.append([month, *(report.monthly[k][i] for k in kinds)])
+        append_row(months, [month, *(report.monthly[k][i] for k in kinds)])
     for dimension, title in DIMENSIONS.items():
         sheet = book.create_sheet(title[:31])
-        sheet.append(["key", "label", *kinds])
+        append_row(sheet, ["key", "label", *kinds])
         for b in report.breakdowns[dimension]:
-            sheet.append([b.key, b.label, *(b.values[k] for k in kinds)])
+            append_row(sheet, [b.key, b.label, *(b.values[k] for k in kinds)])
     skills = book.create_sheet("Top skills")
-    skills.append(["uri", "label", "new jobs"])
+    append_row(skills, ["uri", "label", "new jobs"])
     for s in report.top_skills:
-        skills.append([s.uri, s.label, s.jobs])
+        append_row(skills, [s.uri, s.label, s.jobs])
     coverage = book.create_sheet("Coverage")
-    coverage.append(
+    append_row(
+        coverage,
         [
             "country",
             "name",
@@ -112,10 +110,11 @@ def as_xlsx(report: KpiReport) -> bytes:
             "workforce",
             "annual target",
             "share of target",
-        ]
+        ],
     )
     for c in report.coverage:
-        coverage.append(
+        append_row(
+            coverage,
             [
                 c.country,
                 c.name,
@@ -125,7 +124,7 @@ def as_xlsx(report: KpiReport) -> bytes:
                 c.workforce,
                 c.annual_target,
                 c.share_of_target,
-            ]
+            ],
         )
     out = io.BytesIO()
     book.save(out)
