@@ -7,6 +7,7 @@ from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
 from skillatlas.experts import models as experts_models
 from skillatlas.intelligence import models as intelligence_models
+from skillatlas.jobs import models as jobs_models
 from skillatlas.kpi import models as kpi_models
 from skillatlas.learning import models as learning_models
 from skillatlas.mail import models as mail_models
@@ -24,6 +25,7 @@ __all__ = [
     "credentials_models",
     "experts_models",
     "intelligence_models",
+    "jobs_models",
     "kpi_models",
     "learning_models",
     "mail_models",
