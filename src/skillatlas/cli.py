@@ -115,11 +115,13 @@ def serve(
         )
     if workers == 1:
         app_ = create_app(settings.model_copy(update={"warm_indexes": True}))
-        uvicorn.run(app_, host=host, port=port, log_level="info")
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app's
+        # TrustedProxies reads them from SKILLATLAS_TRUSTED_PROXIES only.
+        uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
     else:  # each process builds the app from the same environment
         os.environ["SKILLATLAS_WARM_INDEXES"] = "1"
         uvicorn.run("skillatlas.web.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="info")  # fmt: skip
+                    log_level="info", proxy_headers=False)  # fmt: skip
 
 
 def _mount_domains() -> None:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(
+            f"SKILLATLAS_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)"
+        ) from exc
 
 
 class Settings(BaseSettings):
@@ -34,6 +45,21 @@ class Settings(BaseSettings):
     # The site's address as its users reach it, for links in mails (default: http://host:port); the same
     # SKILLATLAS_PUBLIC_URL that issued credentials point to (credentials/settings.py).
     public_url: str | None = None
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated addresses or
+    # networks ("127.0.0.1, 10.0.0.0/8"). None by default: then the address a request came from is the
+    # peer's, whatever headers it sends (the login throttle and the audit log depend on it).
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        _networks(value)  # a typo fails at start, not silently at the first request
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """SKILLATLAS_TRUSTED_PROXIES as networks (a single address is a /32 or /128)."""
+        return _networks(self.trusted_proxies)
 
     @property
     def site_url(self) -> str:

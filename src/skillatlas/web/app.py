@@ -44,7 +44,7 @@ from skillatlas.web import errors, personal, unstorable
 from skillatlas.web.deps import DB, current_actor
 from skillatlas.web.limits import BodySizeLimit
 from skillatlas.web.openapi import document_errors
-from skillatlas.web.security import CsrfCookie, LoginThrottle
+from skillatlas.web.security import CsrfCookie, LoginThrottle, TrustedProxies
 from skillatlas.web.warm import warm_indexes
 
 
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
 
     app.add_middleware(CsrfCookie)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: who the client is (and http or https) is settled before anything else reads it.
+    app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     errors.install(app)
     document_errors(app)
     unstorable.install(app)

@@ -55,7 +55,7 @@ Now = Annotated[dt.datetime, Depends(now)]
 
 
 def client_ip(request: Request) -> str | None:
-    """The address the request came from (uvicorn resolves trusted proxy headers)."""
+    """The address the request came from (a configured proxy's X-Forwarded-For: security.TrustedProxies)."""
     return request.client.host if request.client else None
 
 

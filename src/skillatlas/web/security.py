@@ -1,4 +1,5 @@
-"""Browser security: the CSRF cookie for visitors, the session cookie's flags, and the login throttle."""
+"""Browser security: the CSRF cookie for visitors, the session cookie's flags, trusted proxies, the login
+throttle."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import datetime as dt
 import secrets
 import threading
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from http.cookies import SimpleCookie
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,6 +59,60 @@ class CsrfCookie:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+class TrustedProxies:
+    """ASGI middleware: believes X-Forwarded-For and X-Forwarded-Proto only from the configured proxies.
+
+    SKILLATLAS_TRUSTED_PROXIES (config.py) names them; none by default, so a client cannot choose the
+    address the login throttle and the audit log see. From a trusted peer, X-Forwarded-For is read from
+    the right: the first address that is not itself a trusted proxy is the client (proxies append the
+    address they saw, so only the entries they added can be believed). `skillatlas serve` turns uvicorn's
+    own proxy headers off (it would trust 127.0.0.1 by default): this is the one place that reads them.
+    """
+
+    def __init__(self, app: ASGIApp, networks: Sequence[IPv4Network | IPv6Network] = ()) -> None:
+        self.app = app
+        self.networks = tuple(networks)
+
+    def trusted(self, host: str | None) -> bool:
+        """True when the address belongs to a configured proxy."""
+        address = _address(host)
+        return address is not None and any(address in network for network in self.networks)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if scope["type"] not in ("http", "websocket") or not client or not self.trusted(client[0]):
+            await self.app(scope, receive, send)
+            return
+        forwarded_for = [
+            v.decode("latin-1") for k, v in scope.get("headers") or [] if k == b"x-forwarded-for"
+        ]
+        proto = [v.decode("latin-1") for k, v in scope.get("headers") or [] if k == b"x-forwarded-proto"]
+        hops = [h.strip() for h in ",".join(forwarded_for).split(",") if h.strip()]
+        scope = dict(scope)
+        if hops:
+            # From the right: skip our own proxies; all of them proxies: the leftmost is the client.
+            chosen = next((h for h in reversed(hops) if not self.trusted(h)), hops[0])
+            address = _address(chosen)
+            if address is not None:
+                scope["client"] = (str(address), 0)
+        if proto:
+            scheme = proto[-1].split(",")[-1].strip().lower()
+            if scheme in ("http", "https"):
+                scope["scheme"] = (
+                    scheme if scope["type"] == "http" else {"http": "ws", "https": "wss"}[scheme]
+                )
+        await self.app(scope, receive, send)
+
+
+def _address(host: str | None) -> IPv4Address | IPv6Address | None:
+    if not host:
+        return None
+    try:
+        return ip_address(host.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return None
 
 
 class LoginThrottle:
