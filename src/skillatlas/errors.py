@@ -87,3 +87,25 @@ class DatabaseUnavailable(SkillAtlasError):
 
     status_code = 503
     code = "database_unavailable"
+
+
+class LimitExceeded(SkillAtlasError):
+    """An input is beyond one of the hard limits every parser keeps (`skillatlas.limits`): nesting depth,
+    blank nodes, the time a check may take. The message names the limit."""
+
+    status_code = 422
+    code = "limit_exceeded"
+
+
+class TooLarge(LimitExceeded):
+    """An input is too large: bytes, rows, cells or the length of one field; the message names the limit."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class Busy(SkillAtlasError):
+    """Every worker for this kind of work is busy; the action can be retried in a moment."""
+
+    status_code = 503
+    code = "busy"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from skillatlas import limits
 from skillatlas.credentials import jsonld
 from skillatlas.credentials.keys import b58encode, b64url, b64url_decode, from_multibase_b58
 
@@ -27,11 +29,27 @@ def _config_hash(config_json: str) -> bytes:
     return hashlib.sha256(jsonld.canonize(json.loads(config_json)).encode()).digest()
 
 
-def _hash_data(unsecured: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
-    """sha256(canonical proof configuration) + sha256(canonical document), as eddsa-rdfc-2022 says."""
-    canonical_document = jsonld.canonize(unsecured)
-    config_hash = _config_hash(json.dumps(proof_config, sort_keys=True, ensure_ascii=False))
+def hash_data(
+    unsecured: dict[str, Any],
+    proof_config: dict[str, Any],
+    *,
+    canonize: Callable[[dict[str, Any]], str] | None = None,
+) -> bytes:
+    """sha256(canonical proof configuration) + sha256(canonical document), as eddsa-rdfc-2022 says.
+
+    `canonize` is `jsonld.canonize` (our own documents, the proof configuration canonicalised once per
+    bulk run) unless given: verification passes the limited one of `canon`, run in a worker.
+    """
+    if canonize is None:
+        canonical_document = jsonld.canonize(unsecured)
+        config_hash = _config_hash(json.dumps(proof_config, sort_keys=True, ensure_ascii=False))
+    else:
+        canonical_document = canonize(unsecured)
+        config_hash = hashlib.sha256(canonize(proof_config).encode()).digest()
     return config_hash + hashlib.sha256(canonical_document.encode()).digest()
+
+
+_hash_data = hash_data
 
 
 def sign_data_integrity(
@@ -47,7 +65,7 @@ def sign_data_integrity(
         "proofPurpose": "assertionMethod",
     }
     config = {"@context": unsecured["@context"], **proof}
-    signature = key.sign(_hash_data(unsecured, config))
+    signature = key.sign(hash_data(unsecured, config))
     return {**unsecured, "proof": {**proof, "proofValue": "z" + b58encode(signature)}}
 
 
@@ -73,8 +91,17 @@ def data_integrity_proof(credential: dict[str, Any]) -> dict[str, Any]:
     return proof
 
 
-def verify_data_integrity(credential: dict[str, Any], public: Ed25519PublicKey) -> None:
-    """Returns when the embedded proof verifies with `public`; ProofError says why not."""
+def verify_data_integrity(
+    credential: dict[str, Any],
+    public: Ed25519PublicKey,
+    *,
+    hasher: Callable[[dict[str, Any], dict[str, Any]], bytes] = hash_data,
+) -> None:
+    """Returns when the embedded proof verifies with `public`; ProofError says why not.
+
+    `hasher(unsecured, proof_config)` computes what was signed: verification of what anybody sends passes
+    `canon.Budget.hash_data`, which canonicalises within the limits in a worker process.
+    """
     proof = data_integrity_proof(credential)
     try:
         signature = from_multibase_b58(proof["proofValue"])
@@ -87,7 +114,7 @@ def verify_data_integrity(credential: dict[str, Any], public: Ed25519PublicKey) 
     if "@context" in proof and proof["@context"] != unsecured.get("@context"):
         raise ProofError("the proof's @context differs from the credential's")
     try:
-        public.verify(signature, _hash_data(unsecured, config))
+        public.verify(signature, hasher(unsecured, config))
     except InvalidSignature as exc:
         raise ProofError("the signature does not match the signed content or the key") from exc
 
@@ -116,6 +143,8 @@ def parse_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]
         raw = [b64url_decode(part) for part in parts]
         if [b64url(r) for r in raw] != parts:
             raise ValueError("not canonical base64url (stray characters or padding bits)")
+        limits.check_json_depth(raw[0], what="the JWS header")
+        limits.check_json_depth(raw[1], what="the JWS payload")
         header, payload, signature = json.loads(raw[0]), json.loads(raw[1]), raw[2]
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProofError(f"the JWS is not valid base64url JSON: {exc}") from exc

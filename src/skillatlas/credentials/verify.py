@@ -1,5 +1,8 @@
 """Verifies a credential and says exactly why it is or is not valid: format, schema, contexts, issuer,
-signature, dates, status. Never raises on bad input: every problem becomes a failed check."""
+signature, dates, status. Bad input becomes a failed check; only input beyond the hard limits of
+`skillatlas.limits` (size, nesting, blank nodes, the time budget) raises, as `TooLarge` or `LimitExceeded`
+naming the limit. JSON-LD processing and canonicalisation run in a worker process (`canon.Budget`), never
+in the caller's thread."""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ import jsonschema
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyld import jsonld as pyld
 
-from skillatlas.credentials import jsonld, proofs, status
+from skillatlas import limits
+from skillatlas.credentials import canon, jsonld, proofs, status
 from skillatlas.credentials.keys import public_from_multikey
 from skillatlas.credentials.schemas import Check, VerificationReport
+from skillatlas.errors import Busy, LimitExceeded, TooLarge
 
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
@@ -156,10 +161,13 @@ class _Report:
         self.checks: list[Check] = []
 
     def run(self, name: str, step: Callable[[], str]) -> bool:
-        """Runs one check; a returned string is the reason it passed, any exception the reason it failed."""
+        """Runs one check; a returned string is the reason it passed, any exception the reason it failed
+        (except a limit passed: that refuses the whole verification)."""
         try:
             reason = step()
             ok = True
+        except (LimitExceeded, Busy):
+            raise
         except Exception as exc:
             reason = str(exc) or exc.__class__.__name__
             ok = False
@@ -170,8 +178,24 @@ class _Report:
         self.checks.append(Check(check=name, ok=False, reason=f"not checked: {why}"))
 
 
+def check_size(data: str | bytes | dict[str, Any]) -> None:
+    """TooLarge beyond MAX_CREDENTIAL_BYTES, LimitExceeded beyond MAX_JSON_DEPTH: before anything parses it."""
+    if isinstance(data, dict):
+        if limits.value_depth(data, stop_above=limits.MAX_JSON_DEPTH) > limits.MAX_JSON_DEPTH:
+            raise limits.too_deep("the credential")
+        size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    else:
+        size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    if size > limits.MAX_CREDENTIAL_BYTES:
+        raise TooLarge(
+            f"the credential is {size:,} bytes; at most {limits.MAX_CREDENTIAL_BYTES:,} bytes "
+            f"({limits.MAX_CREDENTIAL_BYTES // 1024} KiB) are verified"
+        )
+
+
 def parse(data: str | bytes | dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
-    """('ldp' | 'jwt', the credential, the JWS or None); ValueError for anything else."""
+    """('ldp' | 'jwt', the credential, the JWS or None); ValueError for anything else, LimitExceeded for
+    JSON nested beyond MAX_JSON_DEPTH."""
     if isinstance(data, dict):
         return "ldp", data, None
     if isinstance(data, bytes):
@@ -183,6 +207,7 @@ def parse(data: str | bytes | dict[str, Any]) -> tuple[str, dict[str, Any], str 
     if not text:
         raise ValueError("empty input")
     if text.startswith("{"):
+        limits.check_json_depth(text, what="the credential")
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -202,7 +227,13 @@ def parse(data: str | bytes | dict[str, Any]) -> tuple[str, dict[str, Any], str 
 def verify(
     data: str | bytes | dict[str, Any], *, resolver: Resolver | None = None, now: dt.datetime | None = None
 ) -> VerificationReport:
-    """Checks a credential (JSON with an embedded proof, or a VC-JOSE JWT) and reports each check."""
+    """Checks a credential (JSON with an embedded proof, or a VC-JOSE JWT) and reports each check.
+
+    Refuses (TooLarge, LimitExceeded) what is beyond the limits; the JSON-LD work runs in a worker process
+    within one time budget (`limits.VERIFY_BUDGET_S`) for the whole verification.
+    """
+    check_size(data)
+    budget = canon.Budget()
     resolver = resolver or OfflineResolver()
     now = now or dt.datetime.now(dt.UTC)
     report = _Report()
@@ -240,7 +271,7 @@ def verify(
         for url in contexts if isinstance(contexts, list) else [contexts]:
             if isinstance(url, str) and url not in jsonld.CONTEXT_FILES:
                 raise ValueError(f"unknown context {url} (contexts are never fetched)")
-        missing = undefined_terms(credential)
+        missing = budget.run(undefined_terms, credential)
         if missing:
             raise ValueError(f"properties not defined by any context: {', '.join(missing[:5])}")
         return "every context known, every property defined"
@@ -286,7 +317,7 @@ def verify(
         if token is not None:
             proofs.verify_jwt(token, key)
             return "the EdDSA JWS signature matches the content"
-        proofs.verify_data_integrity(credential, key)
+        proofs.verify_data_integrity(credential, key, hasher=budget.hash_data)
         return "the eddsa-rdfc-2022 proof matches the canonical content"
 
     if report.run("issuer", check_issuer):
@@ -313,14 +344,14 @@ def verify(
         return f"valid from {valid_from.date()}, no expiry"
 
     report.run("dates", check_dates)
-    report.run("status", lambda: _check_status(credential, resolver))
+    report.run("status", lambda: _check_status(credential, resolver, budget))
     checks = report.checks
     return VerificationReport(
         valid=all(c.ok for c in checks), checks=checks, format=parsed["kind"], credential=credential
     )
 
 
-def _check_status(credential: dict[str, Any], resolver: Resolver) -> str:
+def _check_status(credential: dict[str, Any], resolver: Resolver, budget: canon.Budget) -> str:
     entries = credential.get("credentialStatus")
     if entries is None:
         return "no status entry: the issuer cannot revoke it"
@@ -338,7 +369,7 @@ def _check_status(credential: dict[str, Any], resolver: Resolver) -> str:
         if not isinstance(url, str) or purpose not in status.PURPOSES:
             raise ValueError("the status entry lacks statusListCredential or a known statusPurpose")
         for list_url, list_purpose in [(url, purpose), *resolver.companion_lists(url)]:
-            if _listed(resolver, list_url, list_purpose, index, issuer):
+            if _listed(resolver, list_url, list_purpose, index, issuer, budget):
                 raise ValueError(
                     f"{'revoked' if list_purpose == 'revocation' else 'suspended'} by the issuer"
                 )
@@ -346,7 +377,9 @@ def _check_status(credential: dict[str, Any], resolver: Resolver) -> str:
     return f"not revoked{', not suspended' if 'suspension' in seen else ''} (signed status list checked)"
 
 
-def _listed(resolver: Resolver, url: str, purpose: str, index: int, issuer: str | None) -> bool:
+def _listed(
+    resolver: Resolver, url: str, purpose: str, index: int, issuer: str | None, budget: canon.Budget
+) -> bool:
     """The bit of `index` in the signed status list at `url`, after checking that list's own proof.
 
     A resolver remembers the lists it has checked (by URL and content), so that verifying many credentials
@@ -360,7 +393,7 @@ def _listed(resolver: Resolver, url: str, purpose: str, index: int, issuer: str 
         if index < 0 or index >= len(bitstring) * 8:
             raise ValueError(f"statusListIndex {index} is outside the list")
         return status.get_bit(bitstring, index)
-    bitstring = _checked_bitstring(resolver, url, purpose, document, issuer)
+    bitstring = _checked_bitstring(resolver, url, purpose, document, issuer, budget)
     memo[fingerprint] = bitstring
     if index < 0 or index >= len(bitstring) * 8:
         raise ValueError(f"statusListIndex {index} is outside the list")
@@ -368,7 +401,12 @@ def _listed(resolver: Resolver, url: str, purpose: str, index: int, issuer: str 
 
 
 def _checked_bitstring(
-    resolver: Resolver, url: str, purpose: str, document: dict[str, Any], issuer: str | None
+    resolver: Resolver,
+    url: str,
+    purpose: str,
+    document: dict[str, Any],
+    issuer: str | None,
+    budget: canon.Budget,
 ) -> bytes:
     if _issuer_id(document) != issuer:
         raise ValueError(f"the status list {url} was not issued by the credential's issuer")
@@ -377,7 +415,7 @@ def _checked_bitstring(
     if key.controller != issuer:
         raise ValueError(f"the status list {url} is signed by a key of someone else")
     try:
-        proofs.verify_data_integrity(document, key.public)
+        proofs.verify_data_integrity(document, key.public, hasher=budget.hash_data)
     except proofs.ProofError as exc:
         raise ValueError(f"the status list {url} does not verify: {exc}") from exc
     subject = document.get("credentialSubject") or {}
