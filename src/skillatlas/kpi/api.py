@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.alliance import service as alliance_service
 from skillatlas.auth.permissions import authorize
@@ -80,7 +81,9 @@ async def import_events(
     """Imports outcome events from a member's CSV or XLSX (idempotent by external_id; all rows or none)."""
     authorize(actor, "kpi.events.import")  # before reading the file
     content = await file.read()
-    done = service.import_events(
+    # Reading a workbook is CPU work: in the thread pool, never on the event loop (issue 18).
+    done = await run_in_threadpool(
+        service.import_events,
         db=db,
         actor=actor,
         filename=file.filename or "upload.csv",

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.alliance import service as alliance_service
 from skillatlas.alliance.models import OrganisationType
@@ -90,8 +91,9 @@ async def import_upload(
     """Imports (or, as a dry run, checks) a CSV or XLSX file of outcome events."""
     authorize(actor, "kpi.events.import")
     content = await file.read()
-    try:
-        result = service.import_events(
+    try:  # reading a workbook is CPU work: in the thread pool, never on the event loop (issue 18)
+        result = await run_in_threadpool(
+            service.import_events,
             db=db,
             actor=actor,
             filename=file.filename or "upload.csv",

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from skillatlas import geo
+from skillatlas import geo, limits
 from skillatlas.alliance.models import Organisation
 from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.errors import Conflict, InvalidInput, NotFound
@@ -393,11 +393,12 @@ def _read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        limits.check_xlsx(content)  # rows and cells counted before openpyxl expands anything (issue 18)
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:
             raise InvalidInput("the file is not a readable XLSX workbook", field="file") from exc
-        values = [[("" if c is None else c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        values = [[("" if c is None else c) for c in row] for row in limits.sheet_rows(sheet)]
         if not values:
             return []
         header = [str(h).strip() for h in values[0]]
@@ -410,7 +411,7 @@ def _read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
         raise InvalidInput("the file is not UTF-8 text (CSV) nor an .xlsx workbook", field="file") from exc
     reader = csv.DictReader(io.StringIO(text))
     rows = []
-    for row in reader:
+    for row in limits.csv_rows(reader):
         if None in row:
             raise InvalidInput(
                 f"nothing was imported: row {reader.line_num}: more cells than columns", field="file"
