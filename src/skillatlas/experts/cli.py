@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from skillatlas import limits
 from skillatlas.auth.permissions import SYSTEM
 from skillatlas.cli import console, friendly_errors, open_database
 from skillatlas.config import get_settings
@@ -85,7 +86,7 @@ def _read_requests(path: Path) -> list[_Request]:
         if not line.strip():
             continue
         try:
-            request = _Request.model_validate(json.loads(line))
+            request = _Request.model_validate(limits.loads(line, what=f"line {number}", field="jsonl"))
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"line {number}: not JSON ({exc.msg})", field="jsonl") from exc
         except ValidationError as exc:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
+from skillatlas import limits
 from skillatlas.errors import InvalidInput
 from skillatlas.exports import append_row, csv_text, restore_cell
 
@@ -20,7 +20,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("file: the CSV file is not UTF-8 text", field="file") from exc
-    reader = csv.DictReader(io.StringIO(text))
+    reader = limits.DictReader(io.StringIO(text), what="file: the CSV file")  # rows, cells, field length
     if not reader.fieldnames or "external_id" not in [f.strip().lower() for f in reader.fieldnames]:
         raise InvalidInput(
             "file: the header row must name the columns, starting with external_id", field="file"
@@ -36,6 +36,7 @@ def _xlsx(path: Path) -> list[dict[str, str]]:
         raise InvalidInput(
             "file: reading XLSX needs the openpyxl package; save the sheet as CSV", field="file"
         ) from exc
+    limits.check_xlsx(path, what="file: the workbook")  # rows and cells counted before expanding (issue 18)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -43,7 +44,7 @@ def _xlsx(path: Path) -> list[dict[str, str]]:
             f"file: not a readable XLSX workbook ({exc.__class__.__name__})", field="file"
         ) from exc
     sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    rows = limits.sheet_rows(sheet, what="file: the workbook")
     header = [str(h or "").strip() for h in next(rows, ())]
     if "external_id" not in [h.lower() for h in header]:
         raise InvalidInput(
