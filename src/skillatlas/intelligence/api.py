@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.auth.permissions import authorize
 from skillatlas.intelligence import service
@@ -58,18 +59,22 @@ async def import_job_ads(
     """Imports job ads (CSV: date,country,title,text[,id]; or JSON lines) with the skills found in them."""
     authorize(actor, "intelligence.job_ads.import")  # before reading the file or building the extractor
     content = await file.read()
-    rows = service.read_rows(content, file.filename or "upload.csv")
-    indexes = engine(request)
-    return service.import_job_ads(
-        db=db,
-        actor=actor,
-        rows=rows,
-        extractor=None if dry_run else indexes.skill_extractor(db),
-        today=today,
-        source=file.filename or "",
-        dry_run=dry_run,
-        classify=lambda title: indexes.classify_job_title(db, title),
-    )
+
+    def run() -> ImportReport:  # parsing and extraction are CPU work: in the thread pool (issue 18)
+        rows = service.read_rows(content, file.filename or "upload.csv")
+        indexes = engine(request)
+        return service.import_job_ads(
+            db=db,
+            actor=actor,
+            rows=rows,
+            extractor=None if dry_run else indexes.skill_extractor(db),
+            today=today,
+            source=file.filename or "",
+            dry_run=dry_run,
+            classify=lambda title: indexes.classify_job_title(db, title),
+        )
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/demand", response_model=DemandReport)

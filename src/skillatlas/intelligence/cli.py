@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from skillatlas import limits
 from skillatlas.auth.permissions import SYSTEM
 from skillatlas.cli import console, friendly_errors, open_database
 from skillatlas.config import get_settings
@@ -60,7 +61,7 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = limits.loads(line, what=f"{path} line {number}", field="jsonl")  # nesting checked first
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{path} line {number}: not JSON ({exc.msg})", field="jsonl") from exc
         if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
+from skillatlas import limits
 from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.errors import InvalidInput
 from skillatlas.intelligence import language, service
@@ -129,6 +130,10 @@ def _parse_json_lines(text: str) -> _Parsed:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if limits.json_depth(line, stop_above=limits.MAX_JSON_DEPTH) > limits.MAX_JSON_DEPTH:
+            # checked before json.loads, which would fail with RecursionError (issue 18)
+            parsed.problems.append(RowProblem(number, "", limits.too_deep("the line").message))
+            continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -157,7 +162,7 @@ def _parse_csv(text: str, filename: str) -> _Parsed:
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line), strict=False)
     header: list[str] | None = None
-    for record in reader:
+    for record in limits.csv_rows(reader, what=filename):  # rows, cells and field length limited (issue 18)
         end = reader.line_num
         if not any(cell.strip() for cell in record):
             continue

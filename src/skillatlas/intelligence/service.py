@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -14,8 +13,9 @@ from pydantic import ValidationError
 from sqlalchemy import extract, func, insert, select
 from sqlalchemy.orm import Session
 
+from skillatlas import limits
 from skillatlas.auth.permissions import Principal, authorize
-from skillatlas.errors import InvalidInput
+from skillatlas.errors import InvalidInput, TooLarge
 from skillatlas.intelligence import policy  # noqa: F401  (registers the rules)
 from skillatlas.intelligence.models import JobAd, JobAdSkill
 from skillatlas.intelligence.schemas import (
@@ -52,7 +52,14 @@ def register_supply_source(name: str, counter: SupplyCounter) -> None:
 def extract_skills(
     *, db: Session, extractor: Extractor, text: str, top: int = 20
 ) -> list[ExtractedSkillRead]:
-    """The skills a text mentions or implies, ranked, each with its evidence and its id in the taxonomy."""
+    """The skills a text mentions or implies, ranked, each with its evidence and its id in the taxonomy.
+
+    TooLarge beyond limits.MAX_EXTRACT_CHARS: every door (API, page, CLI) says so in the same words."""
+    if len(text) > limits.MAX_EXTRACT_CHARS:
+        raise TooLarge(
+            f"text: the text has {len(text):,} characters; at most {limits.MAX_EXTRACT_CHARS:,} are read",
+            field="text",
+        )
     found = extractor.extract(text, k=top)
     ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_([s.uri for s in found]))).all())
     return [
@@ -79,15 +86,15 @@ def read_rows(content: bytes, filename: str) -> list[dict[str, Any]]:
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                value = json.loads(line)
+            try:  # nesting checked before json.loads, which would fail with RecursionError (issue 18)
+                value = limits.loads(line, what=f"{filename} line {number}", field="file")
             except json.JSONDecodeError as exc:
                 raise InvalidInput(f"{filename} line {number}: not JSON ({exc.msg})", field="file") from exc
             if not isinstance(value, dict):
                 raise InvalidInput(f"{filename} line {number}: expected a JSON object", field="file")
             rows.append(value)
         return rows
-    reader = csv.DictReader(io.StringIO(text))
+    reader = limits.DictReader(io.StringIO(text), what=filename)  # rows, cells and field length limited
     missing = {"date", "country", "title", "text"} - set(reader.fieldnames or [])
     if missing:
         raise InvalidInput(f"{filename}: missing column(s) {', '.join(sorted(missing))}", field="file")
