@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from skillatlas import limits
 from skillatlas.auth.permissions import SYSTEM
 from skillatlas.cli import console, err_console, friendly_errors, open_database
 from skillatlas.config import get_settings
@@ -325,7 +326,7 @@ def _read_learners(path: Path) -> list[int]:
     if not path.exists():
         raise InvalidInput(f"learners: no file {path}", field="learners")
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
+        rows = list(limits.csv_rows(csv.reader(handle), what="learners: the CSV", field="learners"))
     if not rows:
         raise InvalidInput("learners: the CSV is empty", field="learners")
     header = [h.strip().lower() for h in rows[0]]

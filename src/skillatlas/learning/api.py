@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.learning import plans, service
 from skillatlas.learning.models import CourseMode, PlanState
@@ -108,8 +109,9 @@ async def import_courses(
     (";"-separated), eqf_level, hours, ects, language, mode, country, city, starts_on, ends_on, price_eur, award.
     """
     content = await file.read()
-    return service.import_courses(db=db, actor=actor, provider=slug, name=file.filename or "courses.csv",
-                                  content=content, dry_run=dry_run)  # fmt: skip
+    # Reading a workbook is CPU work: in the thread pool, never on the event loop (issue 18).
+    return await run_in_threadpool(service.import_courses, db=db, actor=actor, provider=slug,
+                                   name=file.filename or "courses.csv", content=content, dry_run=dry_run)  # fmt: skip
 
 
 @router.post("/courses/{course_id}/suggest-skills", response_model=list[CourseSkillRead])

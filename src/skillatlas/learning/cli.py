@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from skillatlas import limits
 from skillatlas.auth.permissions import SYSTEM
 from skillatlas.cli import console, friendly_errors, open_database
 from skillatlas.db import unit_of_work
@@ -140,7 +141,7 @@ def workforce(
 
 def _course_json(file: Path) -> CourseIn:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = limits.loads(file.read_text(encoding="utf-8"), what=str(file), field="file")  # nesting first
     except (OSError, ValueError) as exc:
         raise InvalidInput(f"{file} is not a JSON file: {exc}", field="file") from exc
     return parse_input(CourseIn, data)
