@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
+from skillatlas import limits
 from skillatlas.alliance import service as alliance_service
 from skillatlas.alliance.models import Organisation, OrganisationType
 from skillatlas.auth import audit
@@ -349,11 +350,12 @@ def read_rows(name: str, content: bytes) -> list[dict[str, Any]]:
             from openpyxl import load_workbook
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise InvalidInput("reading XLSX needs openpyxl; save the sheet as CSV", field="file") from exc
+        limits.check_xlsx(content)  # rows and cells counted before openpyxl expands anything (issue 18)
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception as exc:  # openpyxl raises many kinds on a broken file
             raise InvalidInput(f"not a readable XLSX file: {exc}", field="file") from exc
-        rows = list(sheet.iter_rows(values_only=True))
+        rows = list(limits.sheet_rows(sheet))
         if not rows:
             return []
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
@@ -362,7 +364,7 @@ def read_rows(name: str, content: bytes) -> list[dict[str, Any]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput("the CSV file is not UTF-8", field="file") from exc
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(limits.csv_rows(csv.DictReader(io.StringIO(text))))
 
 
 def _words(field: str) -> str:
