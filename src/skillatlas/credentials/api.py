@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.credentials import service
 from skillatlas.credentials.models import CredentialFormat
@@ -225,7 +226,9 @@ async def verify(request: Request, db: DB, now: Now) -> VerificationReport:
     body = await request.body()
     if len(body) > MAX_CREDENTIAL_BYTES:
         raise InvalidInput("a credential larger than 2 MiB is refused", field="body")
-    return service.verify(db=db, data=body, base_url=_issuing(request).base_url, now=now)
+    # Off the event loop: the JSON-LD work runs in a worker process within limits.VERIFY_BUDGET_S (issue 18).
+    base_url = _issuing(request).base_url
+    return await run_in_threadpool(service.verify, db=db, data=body, base_url=base_url, now=now)
 
 
 @router.get("/issuers/{organisation}/keys", response_model=list[KeyRead])

@@ -12,6 +12,7 @@ import qrcode.image.svg
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import Principal, authorize
@@ -536,8 +537,13 @@ async def verify(request: Request, db: DB, now: Now) -> HTMLResponse:
         return _verify_page(
             request, {"report": None, "text": "", "error": "paste a credential or choose a file"}, 422
         )
-    report = service.verify(db=db, data=data, base_url=_base(request), now=now)
     shown = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    try:  # off the event loop; the JSON-LD work runs in a worker within limits.VERIFY_BUDGET_S (issue 18)
+        report = await run_in_threadpool(service.verify, db=db, data=data, base_url=_base(request), now=now)
+    except SkillAtlasError as exc:  # a limit passed: the message names it
+        if exc.status_code < 413:
+            raise
+        return _verify_page(request, {"report": None, "text": "", "error": exc.message}, exc.status_code)
     return _verify_page(request, {"report": report, "text": shown})
 
 
