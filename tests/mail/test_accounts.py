@@ -64,8 +64,9 @@ def test_sign_up_mails_a_link_and_only_a_confirmed_address_makes_api_tokens(
     assert got.message["Subject"] == "SkillAtlas: confirm your e-mail address"
     link = re.search(r"http://\S+/signup/confirm\?token=\S+", got.text)
     assert link and f'href="{link.group(0)}"' in got.html
+    # Sign-up does not log in (the answer is the same for a known address: issue 18); the password does.
     # Logged in, but unconfirmed: the banner shows, and no API token can be made.
-    use_csrf(mail_client)
+    login(mail_client, "bea@example.org", "a long password")
     account = mail_client.get("/account").text
     assert "Please confirm your address" in account and "bea@example.org" in account
     refused = mail_client.post("/api/me/tokens", json={"name": "laptop"})
@@ -89,7 +90,7 @@ def test_a_new_link_can_be_asked_for_five_times_an_hour(
     mail_client.post(
         "/signup", data={"full_name": "Cy", "email": "cy@example.org", "password": "a long password"}
     )
-    use_csrf(mail_client)
+    login(mail_client, "cy@example.org", "a long password")  # sign-up does not log in (issue 18)
     for _ in range(4):
         sent = mail_client.post("/signup/confirm/resend")
         assert sent.status_code == 200 and "We sent a new link to cy@example.org" in sent.text

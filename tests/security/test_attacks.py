@@ -147,6 +147,7 @@ def test_a_hostile_name_at_sign_up_is_shown_inert(client: TestClient, demo: None
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    login(client, "hostile.user@test.example", "a long password")  # sign-up does not log in (issue 18)
     assert_inert(client, ["/account", "/"], "SignupName")
 
 

@@ -14,12 +14,13 @@ from skillatlas.auth import service
 from skillatlas.auth.models import Role, User
 from skillatlas.auth.permissions import Principal
 from skillatlas.auth.schemas import GrantIn, PasswordForgotten, PasswordNew, SignUp, TokenCreate, UserInvite
+from skillatlas.auth.service import TooManyAttempts
 from skillatlas.errors import FormErrors, NotFound, SkillAtlasError
 from skillatlas.validation import parse_input
 from skillatlas.web.deps import DB, Actor, Now
 from skillatlas.web.forms import form_again, form_values
 from skillatlas.web.nav import add_nav, may
-from skillatlas.web.security import SESSION_COOKIE, cookie_flags
+from skillatlas.web.security import SESSION_COOKIE, LoginThrottle, cookie_flags
 from skillatlas.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -44,34 +45,69 @@ def _with_session(request: Request, target: str, token: str) -> RedirectResponse
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None, reset: bool = False) -> HTMLResponse:
-    """The login form."""
+def login_form(
+    request: Request, next: str | None = None, reset: bool = False, signed_up: bool = False
+) -> HTMLResponse:
+    """The login form (after signing up it says a message was sent)."""
     return templates.TemplateResponse(
-        request, "auth/login.html", {"values": {}, "next": _safe_next(next, default="/home"), "reset": reset}
+        request,
+        "auth/login.html",
+        {"values": {}, "next": _safe_next(next, default="/home"), "reset": reset, "signed_up": signed_up},
     )
+
+
+def _attempt_login(
+    db: Session,
+    actor: Principal,
+    throttle: LoginThrottle,
+    email: str,
+    password: str,
+    at: Any,
+    agent: str | None,
+) -> str:
+    """Back-off first (web/security.LoginThrottle), then the password; the session's token.
+
+    A plain function run in the thread pool: Argon2 and the database stay off the event loop.
+    """
+    try:
+        throttle.check(
+            account=email,
+            ip=actor.ip,
+            now=at,
+            known=lambda: service.known_address(db=db, email=email, ip=actor.ip),
+        )
+    except TooManyAttempts as exc:
+        service.login_refused(db=db, actor=actor, email=email, wait=exc.message)
+        raise
+    try:
+        _user, token = service.log_in(
+            db=db, actor=actor, email=email, password=password, now=at, user_agent=agent
+        )
+    except SkillAtlasError:
+        throttle.failed(account=email, ip=actor.ip, now=at)
+        raise
+    throttle.succeeded(account=email, ip=actor.ip)
+    return token
 
 
 @router.post("/login", response_class=HTMLResponse, response_model=None)
 async def login(request: Request, db: DB, actor: Actor, at: Now) -> Response:
-    """Logs in; a wrong password is counted (five in a row lock the account for 15 minutes)."""
+    """Logs in; wrong passwords slow down the address that sends them, never lock the account."""
     values = await form_values(request)
     target = _safe_next(values.get("next"), default="/home")  # the personal home: what waits for me
-    throttle = request.app.state.login_throttle
     try:
-        throttle.check(actor.ip, at)
-        # Argon2 is slow on purpose: it runs in the thread pool, not on the event loop.
-        _user, token = await run_in_threadpool(
-            service.log_in,
-            db=db,
-            actor=actor,
-            email=values.get("email", ""),
-            password=values.get("password", ""),
-            now=at,
-            user_agent=request.headers.get("user-agent"),
+        token = await run_in_threadpool(
+            _attempt_login,
+            db,
+            actor,
+            request.app.state.login_throttle,
+            values.get("email", ""),
+            values.get("password", ""),
+            at,
+            request.headers.get("user-agent"),
         )
     except SkillAtlasError as exc:
-        throttle.failed(actor.ip, at)
-        # No rollback: the failed-attempt count and the audit entry must be kept.
+        # No rollback: the audit entry of the failure must be kept.
         return templates.TemplateResponse(
             request,
             "auth/login.html",
@@ -105,18 +141,27 @@ def signup_form(request: Request) -> HTMLResponse:
 
 @router.post("/signup", response_class=HTMLResponse, response_model=None)
 async def signup(request: Request, db: DB, actor: Actor, at: Now) -> Response:
-    """Opens a worker account linked to a new Person, and logs it in."""
+    """Opens a worker account linked to a new Person and mails the address a link to confirm it.
+
+    The same answer whether or not the address is known (then its owner is mailed instead): so it does
+    not log in; the login page says a message was sent, and the new account logs in with its password.
+    """
     values = await form_values(request)
     try:
         data = parse_input(SignUp, values)
-        user = await run_in_threadpool(service.sign_up, db=db, actor=actor, data=data, now=at)
+        await run_in_threadpool(
+            service.sign_up,
+            db=db,
+            actor=actor,
+            data=data,
+            now=at,
+            base_url=str(request.base_url),
+            mail_owner=request.app.state.login_throttle.allow_mail(str(data.email), at),
+        )
     except SkillAtlasError as exc:
         values.pop("password", None)
         return form_again(request, db, "auth/signup.html", exc, {"values": values})
-    token = service.start_session(
-        db=db, actor=actor, user=user, now=at, user_agent=request.headers.get("user-agent")
-    )
-    return _with_session(request, "/account", token)
+    return RedirectResponse("/login?signed_up=1", status_code=303)
 
 
 @router.get("/password/forgot", response_class=HTMLResponse)
@@ -131,15 +176,16 @@ async def forgot(request: Request, db: DB, actor: Actor, at: Now) -> Response:
     values = await form_values(request)
     throttle = request.app.state.login_throttle
     try:
-        # Each request counts like a failed login: nobody fills someone's mailbox from one address.
-        throttle.check(actor.ip, at)
-        throttle.failed(actor.ip, at)
+        # Each request counts like a failed login: nobody fills mailboxes from one address.
+        throttle.count_request(actor.ip, at)
         data = parse_input(PasswordForgotten, values)
     except SkillAtlasError as exc:
         return form_again(request, db, "auth/password_forgot.html", exc, {"values": values})
-    service.request_password_reset(
-        db=db, actor=actor, email=str(data.email), base_url=str(request.base_url), now=at
-    )
+    # At most a few reset mails an hour to one address, from anywhere; the page says the same regardless.
+    if throttle.allow_mail(str(data.email), at):
+        service.request_password_reset(
+            db=db, actor=actor, email=str(data.email), base_url=str(request.base_url), now=at
+        )
     return templates.TemplateResponse(
         request, "auth/password_forgot.html", {"values": {}, "sent_to": str(data.email)}
     )

@@ -50,8 +50,6 @@ from skillatlas.people.models import Person, PersonKind
 
 log = logging.getLogger("skillatlas.auth")
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(days=14)
 RESET_LIFETIME = dt.timedelta(hours=1)
 INVITATION_LIFETIME = dt.timedelta(days=7)
@@ -60,7 +58,7 @@ _PERSON_KIND = {Role.EXPERT: PersonKind.EXPERT, Role.TRAINER: PersonKind.TRAINER
 
 
 class TooManyAttempts(SkillAtlasError):
-    """Too many failed logins: the account (or the address) must wait."""
+    """Too many failed attempts lately: this address must wait (web/security.LoginThrottle; no account is locked)."""
 
     status_code = 429
     code = "too_many_attempts"
@@ -148,20 +146,36 @@ def create_user(
     return user
 
 
-def sign_up(*, db: Session, actor: Principal, data: SignUp, now: dt.datetime | None = None) -> User:
-    """A visitor opens a worker account for themselves, linked to a new Person."""
+def sign_up(
+    *,
+    db: Session,
+    actor: Principal,
+    data: SignUp,
+    now: dt.datetime | None = None,
+    base_url: str | None = None,
+    mail_owner: bool = True,
+) -> User | None:
+    """A visitor opens a worker account for themselves, linked to a new Person; None for a known address.
+
+    The answer must not tell who has an account, so a known address gets the same answer as a new one
+    (the page says "we sent you a message" either way) and its owner a mail saying that someone tried to
+    sign up with it (`mail_owner`: the caller's limit on such mails; false sends none). A Person with this
+    address may be someone else's record (a registration typed by another): signing up never takes it
+    over; the mail tells its owner to ask the alliance office.
+    """
     email = str(data.email).lower()
-    # A Person with this address may be someone else's record (a registration typed by another):
-    # signing up must not take it over, so the office links such accounts by hand.
-    if _email_taken(db, email) or db.scalar(select(Person.id).where(func.lower(Person.email) == email)):
-        raise AlreadyExists(
-            f"{email} is already known here: log in, use 'forgot password', or ask the alliance office",
-            field="email",
-        )
+    password_hash = hash_password(data.password)  # for a known address too: both answers take as long
+    user_known = _email_taken(db, email)
+    if user_known or db.scalar(select(Person.id).where(func.lower(Person.email) == email)):
+        if mail_owner:
+            base = (base_url or mail_service.settings_of(db).site_url).rstrip("/")
+            mail_service.send(db=db, to=email, name=None, template="signup_existing",
+                              context={"email": email, "has_account": user_known, "login": f"{base}/login",
+                                       "reset": f"{base}/password/forgot"}, now=now)  # fmt: skip
+        audit.record(db=db, actor=actor, action="user.sign_up_known", details={"email": email[:254]})
+        return None
     person = Person(email=email, full_name=data.full_name, country=data.country, kind=PersonKind.WORKER)
-    user = User(
-        email=email, full_name=data.full_name, password_hash=hash_password(data.password), person=person
-    )
+    user = User(email=email, full_name=data.full_name, password_hash=password_hash, person=person)
     db.add_all([person, user])
     db.flush()
     db.add(RoleGrant(user=user, role=Role.WORKER, granted_at=now or utcnow()))
@@ -467,38 +481,19 @@ def log_in(
 ) -> tuple[User, str]:
     """A new session for the right password: the user and the cookie's token.
 
-    A wrong password counts; the fifth in a row locks the account for 15 minutes. The count and the audit
-    entry are written before the error is raised: the caller must keep the transaction (not roll back).
+    A wrong password, an unknown address and a closed account give the same error. No account is locked:
+    the caller slows the guesser down (web/security.LoginThrottle). The audit entry of a failure is
+    written before the error is raised: the caller must keep the transaction (not roll back).
     """
     user = db.scalar(
         select(User).where(func.lower(User.email) == email.strip().lower()).options(selectinload(User.grants))
     )
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            db=db,
-            actor=actor,
-            action="login.refused",
-            object_type="user",
-            object_id=user.id,
-            user_id=user.id,
-            details={"reason": "locked"},
-        )
-        raise TooManyAttempts(
-            f"too many failed attempts: this account is locked until {user.locked_until:%H:%M} UTC",
-            field="email",
-        )
     if (
         not verify_password(user.password_hash if user else None, password)
         or user is None
         or not user.is_active
     ):
         details = {"email": email.strip().lower()[:254]}
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-                details["locked_until"] = user.locked_until.isoformat()
         audit.record(
             db=db,
             actor=actor,
@@ -510,13 +505,33 @@ def log_in(
         raise NotAuthenticated("wrong e-mail address or password", field="password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
     token = start_session(db=db, actor=actor, user=user, now=now, user_agent=user_agent)
     audit.record(
         db=db, actor=actor, action="login.success", object_type="user", object_id=user.id, user_id=user.id
     )
     return user, token
+
+
+def login_refused(*, db: Session, actor: Principal, email: str, wait: str) -> None:
+    """Audits an attempt refused for coming too soon (the password was not looked at)."""
+    audit.record(db=db, actor=actor, action="login.refused",
+                 details={"email": email.strip().lower()[:254], "reason": "too soon", "wait": wait})  # fmt: skip
+
+
+def known_address(*, db: Session, email: str, ip: str | None) -> bool:
+    """True when the account of this address logged in successfully from this client address before
+    (the audit log says so): the owner's usual places are not slowed down by someone else's guessing."""
+    if ip is None:
+        return False
+    user_id = db.scalar(select(User.id).where(func.lower(User.email) == email.strip().lower()))
+    if user_id is None:
+        return False
+    found = db.scalar(
+        select(AuditEntry.id)
+        .where(AuditEntry.action == "login.success", AuditEntry.user_id == user_id, AuditEntry.ip == ip)
+        .limit(1)
+    )
+    return found is not None
 
 
 def start_session(
@@ -698,7 +713,7 @@ def request_password_reset(
 
 
 def reset_password(*, db: Session, actor: Principal, secret: str, password: str, now: dt.datetime) -> User:
-    """Sets the new password from a reset link; ends the user's sessions and lifts a lockout."""
+    """Sets the new password from a reset link; ends the user's sessions."""
     reset = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(secret)))
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise InvalidInput("this link is unknown, used or expired: ask for a new one", field="token")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import secrets
 import threading
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
@@ -116,37 +117,158 @@ def _address(host: str | None) -> IPv4Address | IPv6Address | None:
 
 
 class LoginThrottle:
-    """Failed logins per address: past `limit` in `window`, that address must wait (429).
+    """Back-off for password guessing, felt by the guesser and not by the account's owner.
 
-    The per-account lockout (5 failures, 15 minutes) lives in the database; this in-memory limit slows
-    down one address trying many accounts. One process holds it; it resets on restart.
+    No account is ever locked (a lock let anyone shut anyone out). Instead three counts, each over the
+    last `window` (15 minutes), decide how long an attempt must wait; an attempt made before then is
+    refused (429) without looking at the password:
+
+    - per account and address: `free_per_pair` failures are free, then each further one doubles the wait
+      (2 s, 4 s, ... up to the window). The owner, from another address, is not slowed down.
+    - per address: past `limit_per_address` failures (many accounts tried from one address) the address
+      waits until the oldest falls out of the window.
+    - per account, over all addresses (a guesser with many addresses): past `free_per_account` failures,
+      an address from which the account never logged in successfully (`known`, asked only then) waits,
+      doubling with each further failure. Addresses the owner used before are exempt.
+
+    Accounts are keyed by the address typed, whether or not it has an account, so every answer is the
+    same for known and unknown e-mail addresses. In memory: one per process, empty after a restart (with
+    several worker processes each counts on its own). Besides logins it limits the account mails a form
+    sends (`allow_mail`) and counts password-reset requests per address (`count_request`).
     """
 
-    def __init__(self, limit: int = 20, window: dt.timedelta = dt.timedelta(minutes=15)) -> None:
-        self.limit = limit
+    def __init__(
+        self,
+        *,
+        window: dt.timedelta = dt.timedelta(minutes=15),
+        free_per_pair: int = 3,
+        limit_per_address: int = 20,
+        free_per_account: int = 10,
+        mails_per_account: int = 3,
+        mail_window: dt.timedelta = dt.timedelta(hours=1),
+        max_keys: int = 100_000,
+    ) -> None:
         self.window = window
-        self._failures: dict[str, deque[dt.datetime]] = defaultdict(deque)
+        self.free_per_pair = free_per_pair
+        self.limit_per_address = limit_per_address
+        self.free_per_account = free_per_account
+        self.mails_per_account = mails_per_account
+        self.mail_window = mail_window
+        self.max_keys = max_keys
+        self._pairs: dict[tuple[str, str], deque[dt.datetime]] = defaultdict(deque)
+        self._addresses: dict[str, deque[dt.datetime]] = defaultdict(deque)
+        self._accounts: dict[str, deque[dt.datetime]] = defaultdict(deque)
+        self._mails: dict[str, deque[dt.datetime]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, ip: str, now: dt.datetime) -> deque[dt.datetime]:
-        failures = self._failures[ip]
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+    @staticmethod
+    def account_key(email: str) -> str:
+        """The e-mail address as typed, normalised (whether or not an account has it)."""
+        return email.strip().lower()[:254]
 
-    def check(self, ip: str | None, now: dt.datetime) -> None:
-        """Raises TooManyAttempts when this address failed too often lately."""
+    def _recent(self, table: dict, key: object, now: dt.datetime, window: dt.timedelta) -> deque[dt.datetime]:
+        times = table[key]
+        while times and times[0] <= now - window:
+            times.popleft()
+        if not times:
+            del table[key]  # nothing recent: forget the key (keeps the tables small)
+            return deque()
+        return times
+
+    def _backoff(self, failures: int, free: int) -> dt.timedelta:
+        if failures < free:
+            return dt.timedelta(0)
+        return min(dt.timedelta(seconds=2 ** (failures - free + 1)), self.window)
+
+    def wait(
+        self, *, account: str, ip: str | None, now: dt.datetime, known: Callable[[], bool] | None = None
+    ) -> dt.timedelta:
+        """How long this attempt must still wait (zero: it may try now)."""
+        key = self.account_key(account)
+        waits = [dt.timedelta(0)]
+        with self._lock:
+            if ip is not None:
+                pair = self._recent(self._pairs, (key, ip), now, self.window)
+                if pair:
+                    waits.append(pair[-1] + self._backoff(len(pair), self.free_per_pair) - now)
+                by_address = self._recent(self._addresses, ip, now, self.window)
+                if len(by_address) >= self.limit_per_address:
+                    waits.append(by_address[-self.limit_per_address] + self.window - now)
+            by_account = self._recent(self._accounts, key, now, self.window)
+            account_wait = (
+                by_account[-1] + self._backoff(len(by_account), self.free_per_account) - now
+                if by_account
+                else dt.timedelta(0)
+            )
+        if account_wait > dt.timedelta(0) and not (known is not None and known()):
+            waits.append(account_wait)
+        return max(waits)
+
+    def check(
+        self, *, account: str, ip: str | None, now: dt.datetime, known: Callable[[], bool] | None = None
+    ) -> None:
+        """Raises TooManyAttempts, saying how long to wait, when this attempt comes too soon."""
+        wait = self.wait(account=account, ip=ip, now=now, known=known)
+        if wait > dt.timedelta(0):
+            raise TooManyAttempts(
+                f"too many failed attempts: try again in {_duration(wait)}", field="password"
+            )
+
+    def failed(self, *, account: str, ip: str | None, now: dt.datetime) -> None:
+        """Counts a failed attempt for the account, the address, and the two together."""
+        key = self.account_key(account)
+        with self._lock:
+            self._accounts[key].append(now)
+            if ip is not None:
+                self._pairs[(key, ip)].append(now)
+                self._addresses[ip].append(now)
+            self._prune(now)
+
+    def succeeded(self, *, account: str, ip: str | None) -> None:
+        """The right password: this address's failures for the account are forgotten (not the others')."""
         if ip is None:
             return
         with self._lock:
-            if len(self._recent(ip, now)) >= self.limit:
-                raise TooManyAttempts(
-                    "too many failed logins from your address: wait 15 minutes", field="email"
-                )
+            self._pairs.pop((self.account_key(account), ip), None)
 
-    def failed(self, ip: str | None, now: dt.datetime) -> None:
-        """Counts one failure for this address."""
+    def count_request(self, ip: str | None, now: dt.datetime) -> None:
+        """A request that mails someone (a password reset): counted like a failed login of the address."""
         if ip is None:
             return
         with self._lock:
-            self._recent(ip, now).append(now)
+            by_address = self._recent(self._addresses, ip, now, self.window)
+            if len(by_address) >= self.limit_per_address:
+                wait = by_address[-self.limit_per_address] + self.window - now
+                raise TooManyAttempts(f"too many attempts: try again in {_duration(wait)}", field="email")
+            self._addresses[ip].append(now)
+            self._prune(now)
+
+    def allow_mail(self, email: str, now: dt.datetime) -> bool:
+        """True (and counted) while the address got fewer than `mails_per_account` account mails this hour:
+        forms that mail whoever owns an address (reset, sign-up) cannot fill a mailbox. Nobody is told."""
+        key = self.account_key(email)
+        with self._lock:
+            if len(self._recent(self._mails, key, now, self.mail_window)) >= self.mails_per_account:
+                return False
+            self._mails[key].append(now)
+            self._prune(now)
+            return True
+
+    def _prune(self, now: dt.datetime) -> None:
+        """Past `max_keys` keys in a table, drops the keys with nothing recent (a spray of addresses)."""
+        for table, window in (
+            (self._pairs, self.window),
+            (self._addresses, self.window),
+            (self._accounts, self.window),
+            (self._mails, self.mail_window),
+        ):
+            if len(table) > self.max_keys:
+                for key in [k for k, times in table.items() if not times or times[-1] <= now - window]:
+                    del table[key]
+
+
+def _duration(wait: dt.timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
