@@ -65,8 +65,9 @@ class JobLost(Exception):
     """This worker no longer owns the job (another took it over): it stops and saves nothing."""
 
 
-def runs_in_background(size: int, limit: int = INLINE_BYTES) -> bool:
-    return size > limit
+def runs_in_background(size: int, limit: int | None = None) -> bool:
+    """True for an upload large enough to go to the job worker."""
+    return size > (INLINE_BYTES if limit is None else limit)
 
 
 # --- inputs: a job's uploaded file, kept under the data dir until the job is done ------------------------
