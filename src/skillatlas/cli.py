@@ -82,6 +82,7 @@ def serve(
     workers: int = typer.Option(
         1, min=1, max=64, help="Server processes (each keeps its own matching and search indexes in memory)."
     ),
+    jobs: bool = typer.Option(True, help="Start the job worker (skillatlas jobs worker) beside the server."),
 ) -> None:
     """Migrate the database, load the demo alliance into an empty one, and serve the site."""
     import uvicorn
@@ -113,6 +114,11 @@ def serve(
             f"[bold]{demo_login.password}[/bold] (the alliance office; demo data only, see demo/data/asa.yaml)",
             highlight=False,
         )
+    # The job worker beside the server: stopped with it, and ending by itself if the server is killed.
+    if jobs:
+        from skillatlas.jobs.cli import start_worker_process
+
+        start_worker_process()
     if workers == 1:
         app_ = create_app(settings.model_copy(update={"warm_indexes": True}))
         # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app's
@@ -131,6 +137,7 @@ def _mount_domains() -> None:
     from skillatlas.demo.cli import demo
     from skillatlas.experts.cli import app as experts_app
     from skillatlas.intelligence.cli import intelligence_app, skills_app
+    from skillatlas.jobs.cli import app as jobs_app
     from skillatlas.kpi.cli import app as kpi_app
     from skillatlas.learning.cli import app as learning_app
     from skillatlas.mail.cli import app as mail_app
@@ -148,6 +155,7 @@ def _mount_domains() -> None:
     app.add_typer(roles_app, name="roles")
     app.add_typer(learning_app, name="learning")
     app.add_typer(mail_app, name="mail")
+    app.add_typer(jobs_app, name="jobs")
     app.command(name="demo")(demo)
 
 

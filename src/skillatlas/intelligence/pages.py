@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
@@ -20,6 +20,7 @@ from skillatlas.geo import EU_COUNTRIES
 from skillatlas.intelligence import importing, language, service
 from skillatlas.intelligence.api import engine
 from skillatlas.intelligence.schemas import ExtractedSkillRead
+from skillatlas.jobs import service as jobs
 from skillatlas.people import service as people_service
 from skillatlas.people.schemas import PersonSkillIn
 from skillatlas.search.index import FusionSettings
@@ -272,6 +273,21 @@ async def import_run(request: Request, db: DB, actor: Actor, today: Today, now: 
             uploads, user_id=actor.user_id, token=token, now=now, claim=True
         )
         claimed = True
+        if jobs.runs_in_background(len(content)):
+            # A large file is imported by the job worker, its progress on the job's page; the job keeps its own
+            # copy of the file, so the kept upload goes once the job is committed (after the response).
+            job = jobs.submit(
+                db=db, actor=actor, kind="job_ads.import", title=f"Import job ads from {filename}",
+                params={"filename": filename, "today": today.isoformat()},
+                data_dir=request.app.state.settings.data_dir, content=content,
+            )  # fmt: skip
+            return RedirectResponse(  # type: ignore[return-value]
+                f"/jobs/{job.id}",
+                status_code=303,
+                background=BackgroundTask(
+                    importing.discard_upload, uploads, user_id=actor.user_id, token=token
+                ),
+            )
         indexes = engine(request)
         outcome = await run_in_threadpool(
             lambda: importing.import_file(

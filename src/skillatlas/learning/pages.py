@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from skillatlas.alliance import service as alliance_service
@@ -23,6 +24,7 @@ from skillatlas.alliance.models import Organisation
 from skillatlas.auth.models import Role, User
 from skillatlas.auth.permissions import Principal, allowed, authorize
 from skillatlas.errors import FormErrors, InvalidInput, NotAuthenticated, SkillAtlasError
+from skillatlas.jobs import service as jobs
 from skillatlas.learning import plans, service
 from skillatlas.learning.models import Award, Course, CourseMode, PlanState
 from skillatlas.learning.schemas import (
@@ -311,12 +313,25 @@ async def import_upload(request: Request, db: DB, actor: Actor) -> HTMLResponse 
             raise InvalidInput("choose a CSV or XLSX file of courses", field="file")
         if not name.lower().endswith((".csv", ".xlsx")):
             raise InvalidInput("the file must be a CSV (.csv) or an Excel workbook (.xlsx)", field="file")
-        if step == "import":
-            report = service.import_courses(
-                db=db, actor=actor, provider=chosen.slug, name=name, content=content
+        if step == "import" and jobs.runs_in_background(len(content)):
+            # A large file is imported by the job worker; its page shows the progress and the result.
+            authorize(actor, "learning.course.write", organisation_id=chosen.id)
+            job = jobs.submit(
+                db=db, actor=actor, kind="courses.import", title=f"Import courses from {name}",
+                params={"provider": chosen.slug, "name": name},
+                data_dir=request.app.state.settings.data_dir, content=content,
+            )  # fmt: skip
+            return _see(f"/jobs/{job.id}")
+        if step == "import":  # parsing a workbook is CPU work: in the thread pool, never on the event loop
+            report = await run_in_threadpool(
+                lambda: service.import_courses(
+                    db=db, actor=actor, provider=chosen.slug, name=name, content=content
+                )
             )
             return _see(f"/my/courses?provider={chosen.slug}&imported={report.created}-{report.updated}")
-        report = service.check_import(db=db, actor=actor, provider=chosen.slug, name=name, content=content)
+        report = await run_in_threadpool(
+            lambda: service.check_import(db=db, actor=actor, provider=chosen.slug, name=name, content=content)
+        )
     except service.ImportProblems as exc:
         report = exc.report
     except SkillAtlasError as exc:
