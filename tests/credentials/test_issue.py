@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -47,7 +48,13 @@ def test_a_credential_carries_all_eleven_eu_elements_and_passes_the_official_sch
     credential = json.loads(text)
     elements = eu_elements(credential)
     assert all(v not in (None, "", []) for v in elements.values()), elements
-    assert elements["learner"] == "Ana Popescu"
+    # The learner is identified by a salted hash of her name (she did not choose to show it; Open Badges 3.0
+    # IdentityObject with hashed: true and its salt): whoever she tells her name can check it.
+    name = next(i for i in credential["credentialSubject"]["identifier"] if i["identityType"] == "name")
+    assert name["hashed"] is True and "Ana Popescu" not in text
+    assert (
+        elements["learner"] == "sha256$" + hashlib.sha256(("Ana Popescu" + name["salt"]).encode()).hexdigest()
+    )
     assert (
         elements["country of the issuer"] == "BE"
         and credential["issuer"]["address"]["addressRegion"] == "BE10"

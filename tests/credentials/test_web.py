@@ -88,6 +88,14 @@ def test_the_certificate_page_has_a_qr_code_to_verification_and_a_pdf(
     achievement: str,
     world: dict[str, int],
 ) -> None:
+    from skillatlas.auth.permissions import SYSTEM
+    from skillatlas.db import unit_of_work
+    from skillatlas.privacy import service as privacy
+    from tests.conftest import NOW
+
+    with unit_of_work(sessions) as db:  # the learner shows her name (without it: a salted hash, not shown)
+        privacy.set_consent(db=db, actor=SYSTEM, person_id=world["p0"], purpose="name_on_credentials",
+                            given=True, now=NOW)  # fmt: skip
     uuid, _text = issue(sessions, issuing, achievement, world["p0"])
     page = client.get(f"/credentials/{uuid}")
     assert page.status_code == 200

@@ -76,4 +76,9 @@ def test_others_cannot_see_a_workers_skills(
     login(client, "other.boss@example.org")
     assert client.get(f"/api/people/{ana}/skills").status_code == 403
     login(client, "boss@example.org")
+    # The employer's managers see the record only while the worker lets them (tests/privacy has every door).
+    assert client.get(f"/api/people/{ana}/skills").status_code == 403
+    login(client, "ana@example.org")
+    client.put(f"/api/people/{ana}/consents/share_skills_with_employer", json={"given": True})
+    login(client, "boss@example.org")
     assert client.get(f"/api/people/{ana}/skills").status_code == 200

@@ -6,9 +6,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from skillatlas.auth.permissions import SYSTEM
 from skillatlas.db import unit_of_work
 from skillatlas.people.models import Person
+from skillatlas.privacy import service as privacy
+from skillatlas.privacy.models import ConsentPurpose
 from tests.auth.matrix_support import OFFICE, USERS, Case, World, fixed
+from tests.conftest import NOW
 
 # The worker's own data: the worker and the office (not the employer's managers, not the leads).
 SELF_AND_OFFICE = frozenset({"worker", "office"})
@@ -16,8 +20,12 @@ SELF_AND_OFFICE = frozenset({"worker", "office"})
 
 def arrange(world: World, sessions: sessionmaker[Session]) -> None:
     """Two persons without accounts, for the office to erase (the API and the page); self-erasure is
-    tested in tests/privacy, as erasing the worker here would end the worker's session for later routes."""
+    tested in tests/privacy, as erasing the worker here would end the worker's session for later routes.
+    The worker lets their employer see their skills, so that ORG_X's manager reads them (skills, gap, path,
+    workforce); without it the manager is refused (tests/privacy/test_consent_enforced.py)."""
     with unit_of_work(sessions) as db:
+        privacy.set_consent(db=db, actor=SYSTEM, person_id=world.person_ids["worker"],
+                            purpose=ConsentPurpose.SHARE_SKILLS_WITH_EMPLOYER, given=True, now=NOW)  # fmt: skip
         people = [Person(full_name=f"To be erased {i}", email=f"erase.{i}@test.example") for i in (1, 2)]
         db.add_all(people)
         db.flush()

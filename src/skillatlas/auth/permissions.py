@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from skillatlas.auth.models import Role
 from skillatlas.errors import NotAuthenticated, PermissionDenied
+from skillatlas.privacy.models import ConsentPurpose  # a plain enum module: no domain logic comes with it
 
 log = logging.getLogger("skillatlas.auth")
 
@@ -125,6 +126,24 @@ def _by_session(actor: Principal, facts: Facts) -> bool:
     return actor.via == "session"
 
 
+# --- consents: what a person agreed to, as a fact of the resource ---------------------------------
+# A rule that lets someone other than the person (an employer's manager) use the person's data asks
+# `consented(purpose)`. The service passes the fact `consents`: the purposes the person consents to now
+# (`privacy.service.consent_facts(db, person_id)`). Without that fact the check fails: a door that forgot
+# to ask privacy refuses instead of revealing.
+
+
+def consented(purpose: ConsentPurpose) -> Check:
+    """Passes when the facts say the person currently consents to `purpose` (fact `consents`)."""
+
+    def check(actor: Principal, facts: Facts) -> bool:
+        given = facts.get("consents")
+        return given is not None and purpose in given
+
+    check.__name__ = f"consented_{purpose.value}"
+    return check
+
+
 def any_of(*checks: Check) -> Check:
     """Passes when one of the checks passes."""
 
@@ -143,12 +162,21 @@ def all_of(*checks: Check) -> Check:
     return check
 
 
+# The employer's managers see a person's record of skills (and what is computed from it: gaps, paths, the
+# workforce view) only while the person lets them: purpose `share_skills_with_employer`.
+_employer_with_consent = all_of(_manages_organisation, consented(ConsentPurpose.SHARE_SKILLS_WITH_EMPLOYER))
+# Who reads a person's skills: the person, the office, and their employer's managers with the person's consent.
+reads_skills: Check = any_of(_is_the_person, _office, _employer_with_consent)
+
+
 # --- the policy table ----------------------------------------------------------------------------
 # Every action that writes, or reveals personal data, is here; its service function calls
 # `authorize` before anything else. Reads of the public alliance structure (organisations, committees,
 # groups with their members and working plans, events with their registration counts, projects, the
 # About page) are open to everyone, anonymous visitors included, and call no check.
 # The SYSTEM principal (demo loader, CLI) passes every rule.
+
+SKILLS_WHO = "the person, the office, and their employer's managers while the person lets their employer see their skills"
 
 POLICY: dict[str, Rule] = {
     # alliance structure
@@ -209,17 +237,10 @@ POLICY: dict[str, Rule] = {
     "user.revoke": Rule(_office, "write", "the alliance office revokes roles"),
     "user.deactivate": Rule(_office, "write", "the alliance office closes and reopens accounts"),
     "audit.read": Rule(_office, "read", "the alliance office reads the audit log"),
-    # a person's skills: personal data, shared with their employer's managers
-    "person.skills.read": Rule(
-        any_of(_is_the_person, _office, _manages_organisation),
-        "read",
-        "the person, the office, their employer's managers",
-    ),
-    "person.skills.write": Rule(
-        any_of(_is_the_person, _office, _manages_organisation),
-        "write",
-        "the person, the office, their employer's managers",
-    ),
+    # a person's skills: personal data, shared with their employer's managers while the person consents
+    # (a write answers with the whole record, so it needs the consent too)
+    "person.skills.read": Rule(reads_skills, "read", SKILLS_WHO),
+    "person.skills.write": Rule(reads_skills, "write", SKILLS_WHO),
 }
 
 
@@ -250,6 +271,21 @@ def authorize(actor: Principal, action: str, **facts: Any) -> None:
     if actor.user_id is None:
         raise NotAuthenticated("please log in first")
     raise PermissionDenied(f"you may not do this: {rule.why}")
+
+
+def consent_decides(actor: Principal, action: str, purpose: ConsentPurpose, **facts: Any) -> bool | None:
+    """For reads over many persons at once (an aggregate, a list), set-based: does the person's consent to
+    `purpose` decide whether `actor` may do `action` on persons described by `facts`?
+
+    Asks the same rule twice, about a person who consents and one who does not: False when both pass (the
+    actor needs nobody's consent: the office), True when only the consenting one passes (count only those
+    who consent), None when neither passes (refused either way).
+    """
+    if allowed(actor, action, **facts, consents=frozenset()):
+        return False
+    if allowed(actor, action, **facts, consents=frozenset({purpose})):
+        return True
+    return None
 
 
 def allowed(actor: Principal, action: str, **facts: Any) -> bool:

@@ -165,11 +165,12 @@ def get_issued(request: Request, db: DB, credential_id: str) -> IssuedRead:
 
 @router.get("/issued/{credential_id}/download", response_class=Response)
 def download(db: DB, credential_id: str) -> Response:
-    """The credential exactly as signed: JSON-LD (`application/vc+ld+json`) or a JWT (`application/vc+jwt`)."""
+    """The credential exactly as signed: JSON-LD (`application/vc+ld+json`) or a JWT (`application/vc+jwt`);
+    410 once its holder's data was erased ("withdrawn at the holder's request")."""
     issued = service.get_issued(db=db, credential_id=credential_id)
     jwt = issued.format == CredentialFormat.JWT
     return Response(
-        issued.document,
+        service.served_document(db, issued),
         media_type="application/vc+jwt" if jwt else "application/vc+ld+json",
         headers={"Content-Disposition": f'attachment; filename="{issued.uuid}.{"jwt" if jwt else "json"}"'},
     )

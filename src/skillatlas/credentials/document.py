@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from typing import Any
 
 from skillatlas.credentials import jsonld
@@ -93,21 +94,51 @@ def achievement_document(achievement: Achievement) -> dict[str, Any]:
     return document
 
 
+def identity_hash(value: str, salt: str) -> str:
+    """An Open Badges 3.0 IdentityHash: `sha256$` and the hex SHA-256 of the value followed by the salt."""
+    return "sha256$" + hashlib.sha256((value + salt).encode()).hexdigest()
+
+
 def learner_subject(
-    *, subject_id: str, full_name: str, email: str | None, achievement: dict[str, Any], salt: str
+    *,
+    subject_id: str,
+    full_name: str,
+    email: str | None,
+    achievement: dict[str, Any],
+    salt: str,
+    show_name: bool = False,
+    name_salt: str | None = None,
 ) -> dict[str, Any]:
-    """The AchievementSubject: the learner by name (plain) and e-mail address (salted SHA-256 only)."""
-    identifier = [
-        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": full_name}
-    ]
+    """The AchievementSubject: the learner's name and e-mail address as IdentityObjects.
+
+    The name is a salted SHA-256 hash (`hashed: true` with its own `salt`, as Open Badges 3.0 defines) unless
+    the learner chose to show it (`show_name`): then it is in plain words. Whoever is told the name can check
+    it against the hash; nobody reads it off the credential. The e-mail address (lower-cased) is always
+    hashed, with `salt`. The name is hashed as recorded, its spaces collapsed.
+    """
+    name = " ".join(full_name.split())
+    if show_name:
+        identifier = [
+            {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": name}
+        ]
+    else:
+        name_salt = name_salt or secrets.token_hex(8)
+        identifier = [
+            {
+                "type": "IdentityObject",
+                "identityType": "name",
+                "hashed": True,
+                "identityHash": identity_hash(name, name_salt),
+                "salt": name_salt,
+            }
+        ]
     if email:
-        digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
         identifier.append(
             {
                 "type": "IdentityObject",
                 "identityType": "emailAddress",
                 "hashed": True,
-                "identityHash": f"sha256${digest}",
+                "identityHash": identity_hash(email.strip().lower(), salt),
                 "salt": salt,
             }
         )

@@ -507,6 +507,9 @@ def verify_form(request: Request, db: DB, now: Now, credential: str | None = Non
     if not credential:
         return _verify_page(request, {"report": None, "text": ""})
     issued = service.get_issued(db=db, credential_id=credential)
+    if service.withdrawn(db, issued):  # the holder's data was erased: nothing of the document is shown
+        return _verify_page(request, {"report": None, "text": "", "issued": issued, "state": "revoked",
+                                      "withdrawn": service.WITHDRAWN})  # fmt: skip
     report = service.verify(db=db, data=issued.document, base_url=_base(request), now=now)
     return _verify_page(
         request,
@@ -555,6 +558,7 @@ def _certificate_context(request: Request, db: DB, now: Any, credential_id: str)
     return {
         "issued": issued,
         "credential": payload,
+        "learner": service.public_learner(payload),  # None: a hashed name, not shown
         "achievement": payload["credentialSubject"]["achievement"],
         "issuer": payload["issuer"],
         "verify_url": verify_url,
@@ -572,6 +576,8 @@ def certificate(request: Request, db: DB, now: Now, credential_id: str) -> HTMLR
     """The human-readable certificate with a QR code that leads to its verification."""
     if credential_id.endswith(".pdf"):
         return certificate_pdf(request, db, now, credential_id.removesuffix(".pdf"))  # type: ignore[return-value]
+    if (gone := _withdrawn_page(request, db, credential_id)) is not None:
+        return gone
     return templates.TemplateResponse(
         request, "credentials/certificate.html", _certificate_context(request, db, now, credential_id)
     )
@@ -618,10 +624,22 @@ for _action in ("revoke", "suspend", "reinstate"):
     )
 
 
+def _withdrawn_page(request: Request, db: DB, credential_id: str) -> HTMLResponse | None:
+    """For a credential whose holder had their data erased: "withdrawn at the holder's request" (410), with
+    the achievement and the issuer only; None for every other credential."""
+    issued = service.get_issued(db=db, credential_id=credential_id)
+    if not service.withdrawn(db, issued):
+        return None
+    context = {"issued": issued, "message": service.WITHDRAWN}
+    return templates.TemplateResponse(request, "credentials/withdrawn.html", context, status_code=410)
+
+
 def certificate_pdf(request: Request, db: DB, now: Any, credential_id: str) -> Response:
     """The certificate as a one-page PDF with the same QR code."""
     from skillatlas.credentials.pdf import certificate_pdf as render
 
+    if (gone := _withdrawn_page(request, db, credential_id)) is not None:
+        return gone
     context = _certificate_context(request, db, now, credential_id)
     return Response(
         render(context),

@@ -18,14 +18,8 @@ def certificate_pdf(context: dict[str, Any]) -> bytes:
     from fpdf import FPDF
 
     credential, achievement, issuer = context["credential"], context["achievement"], context["issuer"]
-    learner = next(
-        (
-            i["identityHash"]
-            for i in credential["credentialSubject"].get("identifier", [])
-            if i.get("identityType") == "name"
-        ),
-        "",
-    )
+    # Only a name the learner chose to show (in plain words); a hashed one is not printed.
+    learner = context.get("learner") or "its holder"
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

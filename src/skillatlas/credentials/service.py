@@ -18,7 +18,7 @@ from skillatlas.alliance import service as alliance_service
 from skillatlas.alliance.models import Event, Organisation, Registration, RegistrationStatus
 from skillatlas.auth import audit
 from skillatlas.auth.models import Role
-from skillatlas.auth.permissions import Principal, allowed, authorize
+from skillatlas.auth.permissions import SYSTEM, Principal, allowed, authorize
 from skillatlas.credentials import document, keys, proofs, status
 from skillatlas.credentials import policy as _policy  # registers the rules
 from skillatlas.credentials.models import (
@@ -47,10 +47,12 @@ from skillatlas.credentials.schemas import (
 )
 from skillatlas.credentials.verify import ResolutionError, ResolvedKey, resolve_did_key
 from skillatlas.credentials.verify import verify as verify_credential
-from skillatlas.errors import Conflict, InvalidInput, NotFound
+from skillatlas.errors import Conflict, InvalidInput, NotFound, SkillAtlasError
 from skillatlas.kpi import service as kpi_service
 from skillatlas.mail import notify as mail_notify
 from skillatlas.people.models import Person
+from skillatlas.privacy import service as privacy_service
+from skillatlas.privacy.models import ConsentPurpose, Erasure
 from skillatlas.taxonomy.models import Skill
 from skillatlas.validation import slugify
 
@@ -446,6 +448,19 @@ class _Signer:
         self.issuing = issuing
         self.now = now
         self.db = db
+        self.named: set[int] | None = None  # who shows their name (`prepare`); None: asked per person
+
+    def prepare(self, person_ids: list[int]) -> None:
+        """Reads at once, for many learners, who chose to show their name in their credentials."""
+        self.named = set()
+        for start in range(0, len(person_ids), 20_000):
+            chunk = person_ids[start : start + 20_000]
+            self.named |= privacy_service.consenting(self.db, chunk, ConsentPurpose.NAME_ON_CREDENTIALS)
+
+    def _shows_name(self, person: Person) -> bool:
+        if self.named is not None:
+            return person.id in self.named
+        return privacy_service.has_consent(self.db, person.id, ConsentPurpose.NAME_ON_CREDENTIALS)
 
     def sign(self, person: Person, fmt: CredentialFormat) -> IssuedCredential:
         sequence = self.status_list.next_sequence
@@ -463,6 +478,8 @@ class _Signer:
             email=person.email,
             achievement=self.achievement_doc,
             salt=secrets.token_hex(8),
+            show_name=self._shows_name(person),
+            name_salt=secrets.token_hex(8),
         )
         unsigned = document.open_badge_credential(
             credential_id=f"urn:uuid:{credential_uuid}",
@@ -508,11 +525,15 @@ class _Signer:
 
 
 def learner_of(db: Session, person_id: int | None, email: str | None) -> Person:
-    """The person by id or by e-mail address (case does not matter), or NotFound."""
+    """The person by id or by e-mail address (case does not matter), or NotFound; an erased person is
+    refused (Conflict): nothing new is issued in the name of someone whose data was erased."""
     if person_id is not None:
         person = db.get(Person, person_id)
         if person is None:
             raise NotFound(f"no person with id {person_id}", field="learner")
+        if privacy_service.is_erased(db=db, person_id=person.id):
+            raise Conflict(f"the data of person {person_id} was erased: nothing can be issued to them",
+                           field="learner")  # fmt: skip
         return person
     address = (email or "").strip().lower()
     found = db.scalar(select(Person).where(func.lower(Person.email) == address))
@@ -564,7 +585,12 @@ def issue_bulk(
     missing = [p for p in wanted if p not in persons]
     if missing:
         raise NotFound(f"no person with id {missing[0]} ({len(missing)} unknown in all)", field="learners")
+    erased = _erased_among(db, wanted)
+    if erased:
+        raise Conflict(f"the data of person {min(erased)} was erased: nothing can be issued to them "
+                       f"({len(erased)} erased in all)", field="learners")  # fmt: skip
     signer = _Signer(db, achievement, issuing, now)
+    signer.prepare(wanted)
     if signer.status_list.next_sequence + len(wanted) > signer.status_list.bits:
         raise Conflict(
             "the issuer's status list is full: rotate the key to start a new one", field="learners"
@@ -744,12 +770,15 @@ def _issue_to(
         chunk = wanted[start : start + 20_000]
         persons.update({p.id: p for p in db.scalars(select(Person).where(Person.id.in_(chunk)))})
     have = holders(db=db, achievement_id=achievement.id, person_ids=wanted)
-    recipients = [persons[p] for p in wanted if p in persons and p not in have]
+    erased = _erased_among(db, wanted)
+    recipients = [persons[p] for p in wanted if p in persons and p not in have and p not in erased]
     skipped = [(persons[p], "holds it already") for p in wanted if p in have]
+    skipped += [(persons[p], "their data was erased") for p in wanted if p in erased and p not in have]
     outcome = BulkOutcome(achievement, source, dry_run, recipients, skipped, [])
     if dry_run or not recipients:
         return outcome
     signer = _Signer(db, achievement, issuing, now)
+    signer.prepare([p.id for p in recipients])
     if signer.status_list.next_sequence + len(recipients) > signer.status_list.bits:
         raise Conflict(
             "the issuer's status list is full: rotate the key to start a new one", field="learners"
@@ -1037,6 +1066,72 @@ def reinstate(
     return _set_status(db, actor, credential_id, "suspension", False, reason, issuing, now)
 
 
+# --- erasure: a credential withdrawn at the holder's request ----------------------------------------
+
+ERASED_REASON = "erased at the holder's request"
+WITHDRAWN = "this credential was withdrawn at the holder's request"
+
+
+class Withdrawn(SkillAtlasError):
+    """The credential's holder had their data erased: its document is no longer served (410 Gone)."""
+
+    status_code = 410
+    code = "withdrawn"
+
+
+def _erased_among(db: Session, person_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(person_ids), 20_000):
+        chunk = person_ids[start : start + 20_000]
+        found |= set(db.scalars(select(Erasure.person_id).where(Erasure.person_id.in_(chunk))))
+    return found
+
+
+def withdraw_for_erasure(*, db: Session, person_id: int, now: dt.datetime) -> int:
+    """For privacy's erasure (which checked the permission): revokes each of the person's credentials that is
+    not revoked yet, reason ERASED_REASON (the issuer's status list is re-signed, so every verifier sees it),
+    and removes every stored document of theirs, since each carries the name or its hash. How many were
+    revoked."""
+    found = list(
+        db.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.person_id == person_id)
+            .order_by(IssuedCredential.id)
+        )
+    )
+    revoked = 0
+    issuing = _session_issuing(db) if any(c.revoked_at is None for c in found) else None
+    for credential in found:
+        if credential.revoked_at is None:
+            assert issuing is not None
+            _set_status(db, SYSTEM, credential.uuid, "revocation", True, ERASED_REASON, issuing, now)
+            revoked += 1
+        credential.document = ""
+    db.flush()
+    return revoked
+
+
+def withdrawn(db: Session, issued: IssuedCredential) -> bool:
+    """Whether the credential's holder had their data erased: then no page or download shows its document."""
+    return privacy_service.is_erased(db=db, person_id=issued.person_id)
+
+
+def served_document(db: Session, issued: IssuedCredential) -> str:
+    """The document exactly as signed, for a download; Withdrawn (410) once the holder's data was erased."""
+    if withdrawn(db, issued) or not issued.document:
+        raise Withdrawn(WITHDRAWN, field="credential")
+    return issued.document
+
+
+def public_learner(payload: dict[str, Any]) -> str | None:
+    """The learner's name as a public page shows it: only a name the credential carries in plain words (the
+    learner chose to show it); a hashed name is not shown."""
+    for item in (payload.get("credentialSubject") or {}).get("identifier") or []:
+        if item.get("identityType") == "name" and not item.get("hashed"):
+            return str(item.get("identityHash") or "") or None
+    return None
+
+
 def credential_state(issued: IssuedCredential) -> str:
     if issued.revoked_at is not None:
         return "revoked"
@@ -1083,7 +1178,9 @@ def issued_read(issued: IssuedCredential, base_url: str) -> IssuedRead:
 
 
 def credential_payload(issued: IssuedCredential) -> dict[str, Any]:
-    """The credential's JSON, whichever format it was issued in."""
+    """The credential's JSON, whichever format it was issued in (Withdrawn once erasure removed it)."""
+    if not issued.document:
+        raise Withdrawn(WITHDRAWN, field="credential")
     if issued.format == CredentialFormat.JWT:
         return proofs.parse_jwt(issued.document)[1]
     return json.loads(issued.document)

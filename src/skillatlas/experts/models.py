@@ -139,5 +139,7 @@ def _touches_experts(connection: Any, objects: list[Any]) -> bool:
     return connection.scalar(found) is not None
 
 
-# What the matching snapshot is built from (experts/service.py `load_snapshot`).
-changes.watch("experts", ["expert_profile", "person_skill", "person", "skill"], relevant=_touches_experts)
+# What the matching snapshot is built from (experts/service.py `load_snapshot`), consents included: a
+# withdrawn "listed as expert" takes the expert off every shortlist at once.
+changes.watch("experts", ["expert_profile", "person_skill", "person", "skill", "consent_record"],
+              relevant=_touches_experts)  # fmt: skip

@@ -45,6 +45,8 @@ from skillatlas.experts.schemas import (
 from skillatlas.mail import notify as mail_notify
 from skillatlas.people import service as people_service
 from skillatlas.people.models import Person, PersonSkill
+from skillatlas.privacy import service as privacy
+from skillatlas.privacy.models import ConsentPurpose
 from skillatlas.search.backends import get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.taxonomy.models import Skill
@@ -117,6 +119,9 @@ def save_profile(
         )
     elif not data.consent and profile.listed:
         _unlist(db, actor, profile, now)
+    # The consent of record is privacy's (the privacy page shows it, matching obeys it): kept in step.
+    privacy.record_consent(db=db, actor=actor, person_id=person_id, purpose=ConsentPurpose.LISTED_AS_EXPERT,
+                           given=data.consent, now=now, source="expert profile")  # fmt: skip
     profile.updated_at = now
     db.flush()
     audit.record(db=db, actor=actor, action="expert.profile.write", object_type="person", object_id=person_id)
@@ -137,7 +142,42 @@ def withdraw_consent(*, db: Session, actor: Principal, person_id: int, now: dt.d
         _unlist(db, actor, profile, now)
         profile.updated_at = now
         db.flush()
+    privacy.record_consent(db=db, actor=actor, person_id=person_id, purpose=ConsentPurpose.LISTED_AS_EXPERT,
+                           given=False, now=now, source="expert profile")  # fmt: skip
     return profile
+
+
+def _listing_follows_consent(db: Session, person_id: int, given: bool, now: dt.datetime) -> None:
+    """Privacy's page, API or erasure gave or withdrew "listed as expert": the profile (if any) follows."""
+    profile = db.get(ExpertProfile, person_id)
+    if profile is None or profile.listed == given:
+        return
+    if given:
+        profile.consent_at, profile.consent_withdrawn_at, profile.listed = now, None, True
+    else:
+        profile.listed, profile.consent_withdrawn_at = False, now
+    profile.updated_at = now
+    db.flush()
+
+
+privacy.register_consent_listener(ConsentPurpose.LISTED_AS_EXPERT, "experts", _listing_follows_consent)
+
+
+def still_listed(db: Session, person_ids: list[int]) -> set[int]:
+    """Of these experts, those listed now with their consent standing (read from the database, not the
+    snapshot): a shortlist never shows one who withdrew, however the snapshot was built."""
+    if not person_ids:
+        return set()
+    withdrawn = privacy.withdrawn_ids(ConsentPurpose.LISTED_AS_EXPERT, among=person_ids)
+    return set(
+        db.scalars(
+            select(ExpertProfile.person_id).where(
+                ExpertProfile.person_id.in_(person_ids),
+                ExpertProfile.listed.is_(True),
+                ExpertProfile.person_id.not_in(withdrawn),
+            )
+        )
+    )
 
 
 def _profile(db: Session, person_id: int) -> ExpertProfile:
@@ -241,7 +281,12 @@ class Snapshot:
 
 
 def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = None) -> Snapshot:
-    """Reads every listed expert (one query per table, set-based) into a pool and a text index."""
+    """Reads every listed expert (one query per table, set-based) into a pool and a text index.
+
+    Listed: the profile says so (its own consent, given with the profile) and privacy's newest record of
+    "listed as expert" does not withdraw it (an expert listed before consents were recorded has none).
+    """
+    withdrawn = privacy.withdrawn_ids(ConsentPurpose.LISTED_AS_EXPERT)
     profiles = db.execute(
         select(
             ExpertProfile.person_id, ExpertProfile.external_id, Person.employer_id, ExpertProfile.headline,
@@ -249,10 +294,12 @@ def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = N
             ExpertProfile.availability, ExpertProfile.sectors, ExpertProfile.day_rate_eur, ExpertProfile.regions,
         )
         .join(Person, Person.id == ExpertProfile.person_id)
-        .where(ExpertProfile.listed.is_(True))
+        .where(ExpertProfile.listed.is_(True), ExpertProfile.person_id.not_in(withdrawn))
         .order_by(ExpertProfile.person_id)
     ).all()  # fmt: skip
-    listed = select(ExpertProfile.person_id).where(ExpertProfile.listed.is_(True))
+    listed = select(ExpertProfile.person_id).where(
+        ExpertProfile.listed.is_(True), ExpertProfile.person_id.not_in(withdrawn)
+    )
     skills: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     labels: dict[str, str] = {}
     for person_id, uri, label, level, source in db.execute(
@@ -475,7 +522,8 @@ def shortlist(
     matches = match_query(
         snapshot, query_of(request, today), f"{request.title}\n{request.description}", k, db=db
     )
-    return [_entry(snapshot, m) for m in matches]
+    listed = still_listed(db, [m.person_id for m in matches])
+    return [_entry(snapshot, m) for m in matches if m.person_id in listed]
 
 
 def _entry(snapshot: Snapshot, match: Match) -> ShortlistEntry:
@@ -514,7 +562,7 @@ def propose(
     snapshot = engine.snapshot(db)
     matches = match_query(snapshot, query_of(request, now.date()), f"{request.title}\n{request.description}",
                           k=1, db=db, only=expert_id)  # fmt: skip
-    found = matches[0] if matches else None
+    found = matches[0] if matches and still_listed(db, [expert_id]) else None
     if found is None:
         raise Conflict(
             f"expert {expert_id} does not qualify for this request (unlisted, unavailable, without the skills, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from skillatlas.auth.models import Role
-from skillatlas.auth.permissions import Facts, Principal, Rule, register_rules
+from skillatlas.auth.permissions import SKILLS_WHO, Facts, Principal, Rule, reads_skills, register_rules
 
 
 def _office(actor: Principal, facts: Facts) -> bool:
@@ -65,7 +65,8 @@ RULES: dict[str, Rule] = {
     # Who takes a provider's course in a development plan, and their results: for the provider only.
     "learning.course.learners": Rule(_course_keeper, "read", KEEPERS),
     "learning.course.record_outcome": Rule(_course_keeper, "write", KEEPERS),
-    "learning.gap.read": Rule(_person_side, "read", "the person, the office, their employer's managers"),
+    # a gap (and a path) is computed from the person's record of skills: read as the record itself is
+    "learning.gap.read": Rule(reads_skills, "read", SKILLS_WHO),
     "learning.workforce.read": Rule(
         _office_or_provider, "read", "the alliance office, or a manager of the organisation"
     ),

@@ -190,10 +190,12 @@ class WorkforceRead(BaseModel):
     organisation: str
     role: str
     version: int
-    workers: int
+    workers: int  # the workers counted: for an employer's managers, those who let them see their skills
     mean_readiness: float
     ready: int
     demand: list[DemandRead]
+    # Left out of every figure: workers who do not let their employer see their skills (0 for the office).
+    not_sharing: int = 0
 
 
 class MilestoneIn(BaseModel):

@@ -645,7 +645,7 @@ def gap_for(
 ) -> tuple[GapRead, JobRoleVersion, list[tuple[Requirement, str, str]]]:
     """A person's gap against a role version (the newest published one unless numbered)."""
     person = people_service.get(db=db, person_id=person_id)
-    authorize(actor, "learning.gap.read", person_id=person.id, organisation_id=person.employer_id)
+    authorize(actor, "learning.gap.read", **people_service.person_facts(db, person))
     found = roles_service.get_version(db=db, actor=actor, slug=role, number=version)
     reqs = requirements(db, found)
     current = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,7 @@ from skillatlas.auth.permissions import SYSTEM, Principal, authorize
 from skillatlas.errors import InvalidInput, NotFound, PermissionDenied
 from skillatlas.people.models import Person, PersonKind, PersonSkill, SkillSource
 from skillatlas.people.schemas import PersonSkillIn, PersonSkillRead
+from skillatlas.privacy import service as privacy
 from skillatlas.taxonomy.models import Skill
 
 
@@ -65,14 +68,21 @@ def count(*, db: Session) -> int:
 # all read the same record of what a person can do.
 
 
-def _person_facts(person: Person) -> dict[str, int | None]:
-    return {"person_id": person.id, "organisation_id": person.employer_id}
+def person_facts(db: Session, person: Person) -> dict[str, Any]:
+    """The facts the one permission check needs about a person's skills: who they are, their employer, and
+    the consents they give now (an employer's manager reads their skills only with
+    `share_skills_with_employer`)."""
+    return {
+        "person_id": person.id,
+        "organisation_id": person.employer_id,
+        **privacy.consent_facts(db, person.id),
+    }
 
 
 def skills_of(*, db: Session, actor: Principal, person_id: int) -> list[PersonSkillRead]:
     """A person's skills, strongest first: for the person, the office and their employer's managers."""
     person = get(db=db, person_id=person_id)
-    authorize(actor, "person.skills.read", **_person_facts(person))
+    authorize(actor, "person.skills.read", **person_facts(db, person))
     rows = db.execute(
         select(PersonSkill, Skill.uri, Skill.preferred_label)
         .join(Skill, Skill.id == PersonSkill.skill_id)
@@ -92,7 +102,7 @@ def set_skills(
 ) -> list[PersonSkillRead]:
     """Records (or updates) skills of a person; a skill URI outside the taxonomy is refused, nothing saved."""
     person = get(db=db, person_id=person_id)
-    authorize(actor, "person.skills.write", **_person_facts(person))
+    authorize(actor, "person.skills.write", **person_facts(db, person))
     uris = [s.uri for s in skills]
     known = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))).all())
     missing = [u for u in uris if u not in known]
@@ -123,7 +133,7 @@ def set_skills(
 def remove_skill(*, db: Session, actor: Principal, person_id: int, uri: str) -> None:
     """Removes a skill from a person's record."""
     person = get(db=db, person_id=person_id)
-    authorize(actor, "person.skills.write", **_person_facts(person))
+    authorize(actor, "person.skills.write", **person_facts(db, person))
     skill_id = db.scalar(select(Skill.id).where(Skill.uri == uri))
     record = db.get(PersonSkill, (person_id, skill_id)) if skill_id is not None else None
     if record is None:
@@ -151,7 +161,7 @@ def save_claims(
     claims left out of the list are removed. Assessed and credentialed skills are kept as they are (a claim
     never replaces proof, nor removes it). A skill URI outside the taxonomy is refused, nothing saved."""
     person = get(db=db, person_id=person_id)
-    authorize(actor, "person.skills.write", **_person_facts(person))
+    authorize(actor, "person.skills.write", **person_facts(db, person))
     uris = [s.uri for s in skills]
     known = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_(uris))).all()) if uris else {}
     missing = [u for u in uris if u not in known]

@@ -18,6 +18,8 @@ class ConsentPurpose(enum.StrEnum):
     SHARE_KPIS = "share_kpis"  # their outcomes counted in reports shared outside the alliance office
     SHARE_SKILLS_WITH_EMPLOYER = "share_skills_with_employer"  # their employer's managers see their skills
     CONTACT_BY_EMAIL = "contact_by_email"  # news of events, courses and requests
+    # their name in plain words in the credentials they receive (without it: a salted hash of the name)
+    NAME_ON_CREDENTIALS = "name_on_credentials"
 
 
 class ConsentRecord(Base):

@@ -28,6 +28,10 @@ PURPOSES = {
     ConsentPurpose.SHARE_KPIS: "Have my outcomes counted in reports shared outside the alliance office",
     ConsentPurpose.SHARE_SKILLS_WITH_EMPLOYER: "Let my employer's managers see my record of skills",
     ConsentPurpose.CONTACT_BY_EMAIL: "Receive e-mails about events, courses and expert requests",
+    ConsentPurpose.NAME_ON_CREDENTIALS: (
+        "Show my name in plain words in the credentials I receive from now on (otherwise they carry it "
+        "only as a salted hash, which whoever I tell my name can check)"
+    ),
 }
 
 

@@ -48,6 +48,7 @@ class ErasureRead(BaseModel):
     requested_by: str
     sessions_ended: int
     tokens_revoked: int
+    credentials_revoked: int = 0  # revoked "at the holder's request"; their public pages say so
 
 
 class PersonalData(BaseModel):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Select, Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from skillatlas.alliance.models import Registration
@@ -107,6 +107,71 @@ def consenting(db: Session, person_ids: list[int], purpose: str | ConsentPurpose
     )
 
 
+def consent_facts(db: Session, person_id: int) -> dict[str, frozenset[ConsentPurpose]]:
+    """The fact `consents` for the one permission check: the purposes the person consents to now.
+
+    A service that lets someone other than the person use the person's data passes it to `authorize`
+    (`authorize(actor, "person.skills.read", person_id=..., **consent_facts(db, person_id))`); the rules
+    ask `auth.permissions.consented(purpose)`, and refuse when the fact is missing.
+    """
+    return {"consents": frozenset(p for p, r in _latest(db, person_id).items() if r.given)}
+
+
+def _newest(purpose: ConsentPurpose, among: Any = None) -> Any:
+    newest = select(func.max(ConsentRecord.id)).where(ConsentRecord.purpose == purpose)
+    if among is not None:
+        newest = newest.where(ConsentRecord.person_id.in_(among))
+    return newest.group_by(ConsentRecord.person_id)
+
+
+def consenting_ids(purpose: str | ConsentPurpose, among: Any = None) -> Select[tuple[int]]:
+    """SQL: the ids of the persons whose newest record for the purpose gives consent (optionally only
+    `among` a select of person ids), for set-based reads (the workforce view)."""
+    newest = _newest(_purpose(purpose), among)
+    return select(ConsentRecord.person_id).where(ConsentRecord.id.in_(newest), ConsentRecord.given.is_(True))
+
+
+def withdrawn_ids(purpose: str | ConsentPurpose, among: Any = None) -> Select[tuple[int]]:
+    """SQL: the ids of the persons whose newest record for the purpose withdraws it (never asked: not here)."""
+    newest = _newest(_purpose(purpose), among)
+    return select(ConsentRecord.person_id).where(ConsentRecord.id.in_(newest), ConsentRecord.given.is_(False))
+
+
+# A domain that keeps its own copy of a consent (an expert profile's listing) follows each change here.
+ConsentListener = Callable[[Session, int, bool, dt.datetime], None]
+CONSENT_LISTENERS: dict[ConsentPurpose, dict[str, ConsentListener]] = {}
+
+
+def register_consent_listener(purpose: ConsentPurpose, name: str, listener: ConsentListener) -> None:
+    """`listener(db, person_id, given, now)` runs in the transaction of every change of the purpose made
+    here (the privacy page and API, erasure); a domain's own consent form records through `record_consent`."""
+    CONSENT_LISTENERS.setdefault(purpose, {})[name] = listener
+
+
+def record_consent(
+    *,
+    db: Session,
+    actor: Principal,
+    person_id: int,
+    purpose: ConsentPurpose,
+    given: bool,
+    now: dt.datetime,
+    source: str,
+) -> bool:
+    """For a domain whose own form asks for a consent (an expert's listing), after its own permission check:
+    records the change when it is one (the newest record differs); True when a record was added. Listeners
+    are not told (the caller is the one that changed)."""
+    latest = _latest(db, person_id).get(purpose)
+    if latest is not None and latest.given == given:
+        return False
+    if latest is None and not given:
+        return False  # never given: nothing to withdraw
+    db.add(ConsentRecord(person_id=person_id, purpose=purpose, given=given, at=now, by_user_id=actor.user_id,
+                         source=source[:40]))  # fmt: skip
+    db.flush()
+    return True
+
+
 def consents_of(*, db: Session, actor: Principal, person_id: int) -> list[ConsentState]:
     """The current state of every purpose for the person (the person, the office)."""
     authorize(actor, "privacy.consent.read", person_id=person_id)
@@ -153,6 +218,8 @@ def set_consent(
     )
     db.add(record)
     db.flush()
+    for _name, listener in sorted(CONSENT_LISTENERS.get(wanted, {}).items()):
+        listener(db, person_id, given, now)
     audit.record(
         db=db,
         actor=actor,
@@ -261,7 +328,7 @@ def _registrations(db: Session, person_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _credentials(db: Session, person_id: int) -> list[dict[str, Any]]:
+def _credentials(db: Session, person_id: int, erased: bool) -> list[dict[str, Any]]:
     found = db.scalars(
         select(IssuedCredential)
         .where(IssuedCredential.person_id == person_id)
@@ -279,7 +346,8 @@ def _credentials(db: Session, person_id: int) -> list[dict[str, Any]]:
             "valid_until": _iso(c.valid_until),
             "revoked_at": _iso(c.revoked_at),
             "suspended_at": _iso(c.suspended_at),
-            "document": c.document,  # as signed: the learner's own copy
+            # as signed: the learner's own copy (an erased person's was removed by the erasure)
+            "document": None if erased else c.document,
         }
         for c in found
     ]
@@ -400,7 +468,7 @@ def export(*, db: Session, actor: Principal, person_id: int, now: dt.datetime) -
         account=account,
         skills=_skills(db, person_id),
         registrations=_registrations(db, person_id),
-        credentials=_credentials(db, person_id),
+        credentials=_credentials(db, person_id, erased is not None),
         consents={
             "current": [
                 s.model_dump(mode="json") for s in consents_of(db=db, actor=actor, person_id=person_id)
@@ -438,7 +506,10 @@ def erase(
 
     The person themselves must give their password again; the office erases on request without it. The
     account is closed: its e-mail scrubbed, its password made unusable, sessions ended, tokens revoked.
-    Audit entries keep what happened but lose the e-mail address they quoted.
+    Audit entries keep what happened but lose the e-mail address they quoted. Every consent is withdrawn
+    (domains that keep a copy, the expert listing, follow). The person's credentials are revoked with the
+    reason "erased at the holder's request" and their stored documents (which carry the name) removed:
+    their public pages and downloads then say only that the credential was withdrawn at the holder's request.
     """
     authorize(actor, "privacy.erase", person_id=person_id)
     person = _person(db, person_id)
@@ -480,7 +551,15 @@ def erase(
         if record.given:
             db.add(ConsentRecord(person_id=person_id, purpose=purpose, given=False, at=now,
                                  by_user_id=actor.user_id, source="erasure"))  # fmt: skip
+            db.flush()
+            for _name, listener in sorted(CONSENT_LISTENERS.get(purpose, {}).items()):
+                listener(db, person_id, False, now)
     _scrub_other_domains(db, person_id, now)
+    # Credentials: revoked (the status lists say so to every verifier), their stored documents (which
+    # carry the name) removed; the public pages then say "withdrawn at the holder's request".
+    from skillatlas.credentials import service as credentials_service  # credentials imports privacy's tables
+
+    credentials_revoked = credentials_service.withdraw_for_erasure(db=db, person_id=person_id, now=now)
     for _name, eraser in sorted(ERASERS.items()):
         eraser(db, person_id)
     requested_by = "self" if by_self else "office"
@@ -492,14 +571,16 @@ def erase(
         action="privacy.erase",
         object_type="person",
         object_id=person_id,
-        details={"requested_by": requested_by, "account": user.id if user else None},
-    )
+        details={"requested_by": requested_by, "account": user.id if user else None,
+                 "credentials_revoked": credentials_revoked},
+    )  # fmt: skip
     return ErasureRead(
         person_id=person_id,
         erased_at=now,
         requested_by=requested_by,
         sessions_ended=sessions_ended,
         tokens_revoked=tokens_revoked,
+        credentials_revoked=credentials_revoked,
     )
 
 
