@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 from skillatlas.errors import LimitExceeded, TooLarge
 
@@ -140,43 +140,62 @@ def value_depth(value: Any, stop_above: int | None = None) -> int:
 R = TypeVar("R", bound=Sized)
 
 
+class _Counted(Generic[R]):
+    """Iterates a csv reader, counting rows and cells against the limits; csv's field-size error becomes
+    TooLarge naming the line. Keeps the reader's `line_num` and `dialect`."""
+
+    def __init__(self, inner: Iterator[R], what: str, field: str | None) -> None:
+        self.inner, self.what, self.field = inner, what, field
+        self.rows = self.cells = 0
+
+    @property
+    def line_num(self) -> int:
+        # csv.DictReader copies its reader's line_num only after a record was read: ask the reader itself
+        source = getattr(self.inner, "reader", self.inner)
+        return int(getattr(source, "line_num", 0))
+
+    @property
+    def dialect(self) -> Any:
+        return getattr(self.inner, "dialect", None)
+
+    def __iter__(self) -> _Counted[R]:
+        return self
+
+    def __next__(self) -> R:
+        try:
+            record = next(self.inner)
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise
+            line = self.line_num
+            raise TooLarge(
+                f"{self.what}: a field{f' on line {line}' if line else ''} is longer than "
+                f"{_n(csv.field_size_limit())} characters, the most one field may hold",
+                field=self.field,
+            ) from None
+        self.rows += 1
+        self.cells += len(record)
+        _refuse_counts(self.what, self.field, rows=self.rows, cells=self.cells)
+        return record
+
+
 def csv_rows(reader: Iterable[R], *, what: str = "the file", field: str | None = "file") -> Iterator[R]:
     """The records of a csv.reader or csv.DictReader, refused (TooLarge) beyond MAX_SPREADSHEET_ROWS rows
     or MAX_SPREADSHEET_CELLS cells, and with a field longer than csv's limit named by its line.
 
     Use it in place of the reader: `for row in limits.csv_rows(csv.DictReader(...))`.
     """
-    rows = cells = 0
-    iterator = iter(reader)
-    while True:
-        try:
-            record = next(iterator)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if "field larger than field limit" not in str(exc):
-                raise
-            line = getattr(reader, "line_num", 0)
-            raise TooLarge(
-                f"{what}: a field is longer than {_n(csv.field_size_limit())} characters"
-                + (f" (line {line})" if line else ""),
-                field=field,
-            ) from None
-        rows += 1
-        cells += len(record)
-        if rows > MAX_SPREADSHEET_ROWS:
-            raise TooLarge(
-                f"{what} has more than {_n(MAX_SPREADSHEET_ROWS)} rows; at most {_n(MAX_SPREADSHEET_ROWS)} "
-                "are read at once: split it into several files",
-                field=field,
-            )
-        if cells > MAX_SPREADSHEET_CELLS:
-            raise TooLarge(
-                f"{what} has more than {_n(MAX_SPREADSHEET_CELLS)} cells; at most "
-                f"{_n(MAX_SPREADSHEET_CELLS)} are read at once: split it into several files",
-                field=field,
-            )
-        yield record
+    return _Counted(iter(reader), what, field)
+
+
+class DictReader(csv.DictReader):  # type: ignore[type-arg]
+    """csv.DictReader whose header row and records keep the limits (for code that reads `fieldnames`
+    before the rows)."""
+
+    def __init__(self, f: Iterable[str], *args: Any, what: str = "the file", field: str | None = "file",
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(f, *args, **kwargs)
+        self.reader = _Counted(self.reader, what, field)  # type: ignore[assignment]
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
