@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -44,8 +43,26 @@ from skillatlas.web import errors, personal, unstorable
 from skillatlas.web.deps import DB, current_actor
 from skillatlas.web.limits import BodySizeLimit
 from skillatlas.web.openapi import document_errors
-from skillatlas.web.security import CsrfCookie, LoginThrottle, TrustedProxies
+from skillatlas.web.security import CsrfCookie, LoginThrottle, SecurityHeaders, TrustedProxies
 from skillatlas.web.warm import warm_indexes
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>SkillAtlas API</title>
+  <link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+  <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+  <div id="swagger-ui" data-openapi-url="/openapi.json"></div>
+  <script src="/static/swagger/swagger-ui-bundle.js"></script>
+  <script src="/static/docs.js"></script>
+</body>
+</html>
+"""
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
@@ -81,6 +98,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
 
     app.add_middleware(CsrfCookie)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, Referrer-Policy, frame-ancestors on every response
     # Outermost: who the client is (and http or https) is settled before anything else reads it.
     app.add_middleware(TrustedProxies, networks=settings.trusted_proxy_networks)
     errors.install(app)
@@ -92,14 +110,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        """Swagger UI from the package's own static files: nothing is loaded from a CDN."""
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="SkillAtlas API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        """Swagger UI from the package's own static files: nothing is loaded from a CDN, and it is started
+        by a file (static/docs.js), not inline script, so the site's Content-Security-Policy holds here too."""
+        return HTMLResponse(DOCS_PAGE)
 
     @app.get("/api/health", tags=["meta"])
     def health(db: DB) -> dict[str, str]:

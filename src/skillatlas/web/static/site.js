@@ -240,6 +240,19 @@
     refresh();
   }
 
+  // --- small behaviours named by data attributes (the Content-Security-Policy allows no inline handlers) ---
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-select-on-focus]")) field.select();  // a share link, ready to copy
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-busy-on-submit]")) return;
+    form.classList.add("busy");  // shows the form's busy note while a long request runs
+    var button = form.querySelector("button");
+    if (button) button.disabled = true;
+  });
+
   function init(root) {
     initMenu(document);
     (root || document).querySelectorAll(".skill-picker").forEach(initPicker);
