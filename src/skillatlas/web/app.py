@@ -46,7 +46,6 @@ from skillatlas.web.openapi import document_errors
 from skillatlas.web.security import CsrfCookie, LoginThrottle, SecurityHeaders, TrustedProxies
 from skillatlas.web.warm import warm_indexes
 
-
 DOCS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
