@@ -15,6 +15,7 @@ import pycountry
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import SYSTEM, Principal, authorize
@@ -559,7 +560,10 @@ async def create_request(request: Request, db: DB, actor: Actor, at: Now) -> HTM
         data["extract_skills"] = "extract_skills" in values
         parsed = _request_input(db, values, data)
         extract = extractor(request, db) if parsed.extract_skills or not parsed.skills else None
-        created = service.create_request(db=db, actor=actor, data=parsed, now=at, extract=extract)
+        # Skill extraction is CPU work: in the thread pool, never on the event loop (issue 18).
+        created = await run_in_threadpool(
+            service.create_request, db=db, actor=actor, data=parsed, now=at, extract=extract
+        )
     except SkillAtlasError as exc:
         picked = picked_skills(db, skills_from_form(values))
         return form_again(
