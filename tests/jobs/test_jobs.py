@@ -249,3 +249,45 @@ def test_the_queue_lives_beside_the_sqlite_file_or_in_its_own_postgresql_schema(
     else:
         assert huey.storage.connection_params["options"] == f"-c search_path={queue.PG_SCHEMA}"
     assert SYSTEM.is_system
+
+
+def test_recovery_queues_again_the_jobs_of_dead_workers_only(sessions, empty_queue: Settings) -> None:
+    import datetime as dt
+    import os
+
+    host = socket.gethostname()
+    now = dt.datetime.now(dt.UTC)
+    old = now - service.STALE_AFTER - dt.timedelta(seconds=1)
+    workers = {
+        "silent elsewhere": ("another-host:123:a", old, True),
+        "speaking elsewhere": ("another-host:123:b", now, False),
+        "silent but alive here": (f"{host}:{os.getppid()}:c", old, False),  # a long saving transaction
+        "gone from here": (f"{host}:999999999:d", now, True),
+        "this process, not a running consumer": (f"{host}:{os.getpid()}:e", now, True),
+    }
+    ids = {}
+    with unit_of_work(sessions) as db:
+        for title, (worker, heard, _) in workers.items():
+            job = Job(kind="job_ads.import", title=title, state=JobState.RUNNING, worker=worker, heartbeat_at=heard,
+                      params={}, done=5, message="", attempts=1)  # fmt: skip
+            db.add(job)
+            db.flush()
+            ids[title] = job.id
+        queued = Job(kind="job_ads.import", title="queued", state=JobState.QUEUED, params={}, done=0, message="",
+                     attempts=0)  # fmt: skip
+        db.add(queued)
+        db.flush()
+        queued_id = queued.id
+    again = service.recover(sessions, set(), now=now)
+    assert sorted(again) == sorted(ids[t] for t, (_, _, requeued) in workers.items() if requeued)
+    with unit_of_work(sessions) as db:
+        for title, job_id in ids.items():
+            job = db.get(Job, job_id)
+            assert job is not None
+            assert (job.state == JobState.QUEUED) == workers[title][2], title
+            if job.state == JobState.QUEUED:
+                assert (
+                    job.done == 0 and job.worker is None and "nothing of the interrupted run" in job.message
+                )
+    # A worker's start also hands every queued job over again (its first hand-over may have been lost).
+    assert queued_id in service.recover(sessions, set(), now=now, queued_too=True)

@@ -144,8 +144,9 @@ def _job_ads(run: Run) -> None:
                 if ad.title not in titles:
                     titles[ad.title] = engine.classify_job_title(db, ad.title)
                 run.progress.advance()
-    # 2. Saving: every ad with its skills, and the job's "done", in one transaction.
-    run.progress.note("saving the job ads")
+    # 2. Saving: every ad with its skills, and the job's "done", in one transaction (counted again as it goes,
+    # on PostgreSQL; SQLite's one writer is the job itself meanwhile).
+    run.progress.start(len(found) or None, "saving the job ads")
     with run.transaction() as db:
 
         def classify(title: str) -> int | None:
@@ -160,6 +161,7 @@ def _job_ads(run: Run) -> None:
             today=today,
             make_extractor=lambda: remembered,
             classify=classify,
+            progress=run.progress.advance,
             top=top,
         )
         report = outcome.report

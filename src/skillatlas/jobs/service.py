@@ -384,6 +384,14 @@ def worker_gone(worker: str | None, live_names: set[str]) -> bool:
     return pid == os.getpid() or not _pid_alive(pid)
 
 
+def _alive_here(worker: str | None, live_names: set[str]) -> bool:
+    if not worker:
+        return False
+    return worker in live_names or (
+        worker.partition(":")[0] == socket.gethostname() and not worker_gone(worker, live_names)
+    )
+
+
 def recover(
     sessions: sessionmaker[Session],
     live_names: set[str],
@@ -399,7 +407,10 @@ def recover(
         running = db.scalars(select(Job).where(Job.state == JobState.RUNNING).with_for_update()).all()
         for job in running:
             silent = job.heartbeat_at is None or now - job.heartbeat_at > STALE_AFTER
-            if silent or worker_gone(job.worker, live_names):
+            gone = worker_gone(job.worker, live_names)
+            # A worker alive on this host is never cut short, however long its saving transaction keeps it
+            # silent; one on another host is taken to be dead once it has been silent for STALE_AFTER.
+            if gone or (silent and not _alive_here(job.worker, live_names)):
                 job.state = JobState.QUEUED
                 job.worker = None
                 job.done = 0
