@@ -4,7 +4,8 @@ A thread cannot be stopped, and a CPU-bound thread holds the GIL that every othe
 can be killed. `WorkerPool.run(fn, *args, timeout=...)` sends the call to an idle worker process (a few are
 kept warm, started through the forkserver with the modules they need already imported), waits at most
 `timeout` seconds, and kills the worker when the time is up: the work stops at once, and the next call gets
-a fresh worker. A worker's address space is capped, so a runaway document fails instead of swapping.
+a fresh worker. A worker's address space is capped (what it holds after its imports, plus `memory`), so a
+runaway document fails instead of swapping.
 
 `fn` and its arguments travel by pickle: `fn` must be a module-level function.
 """
@@ -34,15 +35,22 @@ class WorkerError(Exception):
         self.kind = kind
 
 
+def _cap_memory(extra: int) -> None:
+    """Caps the address space at what the worker holds now (the preloaded modules) plus `extra` bytes."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as status:
+            held = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (held + extra, resource.RLIM_INFINITY))
+    except (ImportError, OSError, ValueError, StopIteration):  # pragma: no cover - not Linux
+        pass
+
+
 def _serve(conn: multiprocessing.connection.Connection, memory: int | None) -> None:
     """A worker's loop: one call at a time, the result (or what went wrong) sent back."""
     if memory:
-        try:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        except (ImportError, ValueError, OSError):  # pragma: no cover - platform dependent
-            pass
+        _cap_memory(memory)
     while True:
         try:
             fn, args = conn.recv()
@@ -105,7 +113,9 @@ class WorkerPool:
             self._context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if self.preload and "forkserver" in methods:
                 # Only takes effect when this process starts its forkserver (the first pool to ask does).
-                self._context.set_forkserver_preload(self.preload)
+                # "__main__" first, as multiprocessing's default has it: the forkserver imports the main
+                # module once, so that each worker need not import it again (it may be the whole CLI).
+                self._context.set_forkserver_preload(["__main__", *self.preload])
         return self._context
 
     def _take(self) -> _Worker:

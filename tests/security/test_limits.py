@@ -278,7 +278,7 @@ def test_limited_canonicalisation_gives_exactly_what_was_signed(signed: str) -> 
 
 
 def test_a_worker_that_overruns_is_killed_and_replaced() -> None:
-    pool = sandbox.WorkerPool(1)
+    pool = sandbox.WorkerPool(1, memory=256 * 1024 * 1024)
     try:
         started = time.monotonic()
         with pytest.raises(sandbox.WorkerTimeout):
@@ -289,6 +289,9 @@ def test_a_worker_that_overruns_is_killed_and_replaced() -> None:
             pool.run(divmod, 1, 0, timeout=30)
         with pytest.raises(TooLarge, match="a field"):  # domain errors come back as themselves
             pool.run(_raise_too_large, timeout=30)
+        with pytest.raises(sandbox.WorkerError, match="more memory than a worker may use"):
+            pool.run(bytearray, 1024 * 1024 * 1024, timeout=30)  # beyond its address space
+        assert pool.run(len, "still here", timeout=30) == 10
     finally:
         pool.close()
 
@@ -372,7 +375,7 @@ def test_rows_are_limited_too_and_an_ordinary_workbook_still_reads(
 
 
 def test_csv_rows_and_cells_are_counted_as_they_stream(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "MAX_SPREADSHEET_CELLS", 100)
+    monkeypatch.setattr(limits, "MAX_CSV_CELLS", 100)
     with pytest.raises(TooLarge, match="more than 100 cells"):
         intelligence.read_rows(("date,country,title,text\n" + "x," * 200 + "\n").encode(), "ads.csv")
 
