@@ -34,6 +34,7 @@ from skillatlas.credentials.schemas import (
 )
 from skillatlas.credentials.settings import PUBLIC_URL_ENV, issuing_for
 from skillatlas.errors import Conflict, FormErrors, InvalidInput, NotAuthenticated, NotFound, SkillAtlasError
+from skillatlas.jobs import service as jobs
 from skillatlas.validation import parse_input
 from skillatlas.web.deps import DB, Actor, Now
 from skillatlas.web.forms import PICKER_SUFFIXES, form_again, form_values, picked_skills, skills_from_form
@@ -418,7 +419,24 @@ async def _bulk_step(request: Request, db: DB, actor: Principal, now: Any, dry_r
     if values.get("source") == "course" and values.get("course_achievement"):
         values["achievement"] = values["course_achievement"]
     try:
-        outcome = _run_bulk(request, db, actor, now, _bulk_request(values, dry_run))
+        data = _bulk_request(values, dry_run)
+        if not dry_run:
+            # Who would receive it (the same checks, nothing signed): many go to the job worker.
+            count = await run_in_threadpool(
+                lambda: len(
+                    _run_bulk(request, db, actor, now, data.model_copy(update={"dry_run": True})).recipients
+                )
+            )
+            if count > jobs.INLINE_CREDENTIALS:
+                job = jobs.submit(
+                    db=db, actor=actor, kind="credentials.issue_bulk", title=f"Issue {count:,} credentials",
+                    params={"source": values.get("source"), "request": data.model_dump(mode="json"),
+                            "now": now.isoformat(), "total": count},
+                    data_dir=request.app.state.settings.data_dir, total=count,
+                )  # fmt: skip
+                return RedirectResponse(f"/jobs/{job.id}", status_code=303)  # type: ignore[return-value]
+        # Signing is CPU work: in the thread pool, never on the event loop.
+        outcome = await run_in_threadpool(lambda: _run_bulk(request, db, actor, now, data))
     except (InvalidInput, NotFound) as exc:
         return form_again(
             request,

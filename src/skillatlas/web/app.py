@@ -25,6 +25,8 @@ from skillatlas.experts import api as experts_api
 from skillatlas.experts import pages as experts_pages
 from skillatlas.intelligence import api as intelligence_api
 from skillatlas.intelligence import pages as intelligence_pages
+from skillatlas.jobs import api as jobs_api
+from skillatlas.jobs import pages as jobs_pages
 from skillatlas.kpi import api as kpi_api
 from skillatlas.kpi import pages as kpi_pages
 from skillatlas.learning import api as learning_api
@@ -142,5 +144,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(roles_pages.router)
     app.include_router(learning_pages.router)
     app.include_router(mail_pages.router)
+    app.include_router(jobs_api.router)
+    app.include_router(jobs_pages.router)
     app.include_router(personal.router)
     return app
