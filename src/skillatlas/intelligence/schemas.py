@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from skillatlas import limits
 from skillatlas.geo import normalise_country
 
 
@@ -25,7 +26,7 @@ class JobAdIn(BaseModel):
 class ExtractRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=100_000)
+    text: str = Field(min_length=1, max_length=limits.MAX_EXTRACT_CHARS)
     top: int = Field(default=20, ge=1, le=100)
 
 
