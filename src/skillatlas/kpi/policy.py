@@ -6,7 +6,8 @@ Aggregate KPIs (reports, the dashboard, exports) hold no personal data and call 
 from __future__ import annotations
 
 from skillatlas.auth.models import Role
-from skillatlas.auth.permissions import Facts, Principal, Rule, register_rules
+from skillatlas.auth.permissions import Facts, Principal, Rule, all_of, any_of, consented, register_rules
+from skillatlas.privacy.models import ConsentPurpose
 
 
 def _office(actor: Principal, facts: Facts) -> bool:
@@ -41,5 +42,12 @@ RULES: dict[str, Rule] = {
     "kpi.events.read": Rule(_office_or_manager, "read", WHO),
     "kpi.events.import": Rule(_office_or_any_manager, "write", WHO),
     "kpi.events.correct": Rule(_office_or_manager, "write", WHO),
+    # A person's pseudonym on the events an organisation's manager reads (outside the alliance office): only
+    # while the person lets their outcomes be shared (`share_kpis`); without it the event counts, anonymously.
+    "kpi.events.person_ref": Rule(
+        any_of(_office, all_of(_manages_the_organisation, consented(ConsentPurpose.SHARE_KPIS))),
+        "read",
+        "the alliance office, or the organisation's managers while the person shares their outcomes",
+    ),
 }
 register_rules(RULES)

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import io
 import os
+import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -333,7 +334,45 @@ def list_events(
         statement = statement.where(OutcomeEvent.organisation_id == organisation_id)
     if kind is not None:
         statement = statement.where(OutcomeEvent.kind == kind)
-    return list(db.scalars(statement))
+    found = list(db.scalars(statement))
+    _withhold_pseudonyms(db, actor, organisation_id, found)
+    return found
+
+
+PLATFORM_REF = re.compile(r"p-[0-9a-f]{24}")  # what `pseudonym` makes (members' own refs are theirs)
+
+
+def _withhold_pseudonyms(
+    db: Session, actor: Principal, organisation_id: int | None, events: list[OutcomeEvent]
+) -> None:
+    """An organisation's managers see a platform person's pseudonym on an event only while the person lets
+    their outcomes be shared outside the alliance office (`share_kpis`, rule `kpi.events.person_ref`): the
+    pseudonyms of its consenting staff are computed, every other one is left out of the answer (the event
+    still counts). The rows themselves never change: withheld ones leave the Session first."""
+    from skillatlas.auth.permissions import consent_decides
+    from skillatlas.people.models import Person
+    from skillatlas.privacy import service as privacy
+    from skillatlas.privacy.models import ConsentPurpose
+
+    purpose = ConsentPurpose.SHARE_KPIS
+    if organisation_id is None or not events:
+        return
+    if consent_decides(actor, "kpi.events.person_ref", purpose, organisation_id=organisation_id) is False:
+        return
+    staff = select(Person.id).where(Person.employer_id == organisation_id)
+    shared = {
+        pseudonym(p) for p in db.scalars(staff.where(Person.id.in_(privacy.consenting_ids(purpose, staff))))
+    }
+    for event in events:
+        ref = event.person_ref
+        if (
+            ref
+            and event.source not in ("import", "demo")
+            and PLATFORM_REF.fullmatch(ref)
+            and ref not in shared
+        ):
+            db.expunge(event)
+            event.person_ref = None
 
 
 # --- import from members' own systems ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 """consent purpose name_on_credentials: a learner shows their name in new credentials only when they choose to
 
 Revision ID: 0009_privacy
-Revises: 0007_data_version
+Revises: 0007_data_version, 0006_privacy (it alters privacy's table, so it joins that branch)
 """
 
 from collections.abc import Sequence
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_privacy"
-down_revision: str | None = "0007_data_version"
+down_revision: str | tuple[str, ...] | None = ("0007_data_version", "0006_privacy")
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0006_privacy",)  # the table it alters
+depends_on: str | Sequence[str] | None = None
 
 OLD = ("listed_as_expert", "share_kpis", "share_skills_with_employer", "contact_by_email")
 NEW = (*OLD, "name_on_credentials")
