@@ -126,3 +126,26 @@ def test_forms_with_the_skill_picker_and_small_behaviours_work(
             != 0
         )
     assert not problems, "\n".join(problems)
+
+
+def test_a_mails_html_is_shown_in_its_sandboxed_frame(
+    watched: tuple[Page, list[str]], live_server: str, sessions
+) -> None:
+    """The outbox shows a message's HTML in a sandboxed srcdoc frame: it inherits the policy and still shows."""
+    from sqlalchemy import select
+
+    from skillatlas.auth.models import OutboxMessage
+    from skillatlas.db import unit_of_work
+    from skillatlas.mail import service as mail_service
+
+    with unit_of_work(sessions) as db:
+        mail_service.send(db=db, to="someone@example.org", template="password_reset", now=None,
+                          context={"link": "http://localhost/x", "email": "someone@example.org", "hours": 1})  # fmt: skip
+    with sessions() as db:
+        message_id = db.scalar(select(OutboxMessage.id))
+    page, problems = watched
+    log_in(page, live_server, "office@asa-demo.eu")
+    page.goto(f"{live_server}/office/outbox/{message_id}")
+    frame = page.frame_locator("iframe[sandbox]")
+    expect(frame.get_by_text("Set a new password").first).to_be_visible()
+    assert not problems, "\n".join(problems)
