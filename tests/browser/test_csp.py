@@ -149,3 +149,20 @@ def test_a_mails_html_is_shown_in_its_sandboxed_frame(
     frame = page.frame_locator("iframe[sandbox]")
     expect(frame.get_by_text("Set a new password").first).to_be_visible()
     assert not problems, "\n".join(problems)
+
+
+def test_every_menu_page_of_the_office_raises_no_csp_violation(
+    watched: tuple[Page, list[str]], live_server: str, sessions, settings: Settings
+) -> None:
+    page, problems = watched
+    living_demo(sessions, settings)
+    log_in(page, live_server, "office@asa-demo.eu")  # the longest menu
+    hrefs = page.eval_on_selector_all(
+        "#site-menu a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert len(hrefs) > 15
+    for href in dict.fromkeys(hrefs):
+        response = page.goto(live_server + href)
+        assert response is not None and response.status < 500, href
+        page.wait_for_load_state("load")
+        assert not problems, f"{href}:\n" + "\n".join(problems)
