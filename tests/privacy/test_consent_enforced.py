@@ -176,7 +176,10 @@ def _shortlisted(client: TestClient, request_id: int) -> list[int]:
 
 
 def test_listed_as_expert_decides_every_shortlist(
-    client: TestClient, sessions: sessionmaker[Session], engine: Any, catalogue: Catalogue  # noqa: F811
+    client: TestClient,
+    sessions: sessionmaker[Session],
+    engine: Any,
+    catalogue: Catalogue,  # noqa: F811
 ) -> None:
     _, eva = create_user(sessions, "eva@test.example", {"role": "expert"})
     with unit_of_work(sessions) as db:
@@ -220,7 +223,10 @@ def test_listed_as_expert_decides_every_shortlist(
         connection.execute(insert(ConsentRecord).values(person_id=eva, purpose="listed_as_expert", given=False,
                                                         at=NOW, source="test"))  # fmt: skip
     assert _shortlisted(company, request_id) == []
-    assert company.post(f"/api/experts/requests/{request_id}/proposals", json={"expert_id": eva}).status_code == 409
+    assert (
+        company.post(f"/api/experts/requests/{request_id}/proposals", json={"expert_id": eva}).status_code
+        == 409
+    )
 
 
 # --- share_kpis: the pseudonyms on the ledger events an organisation's manager reads -------------------
@@ -266,10 +272,18 @@ def test_no_mail_of_news_is_sent_without_deciding_on_contact_by_email() -> None:
     from skillatlas.web.templating import templates
 
     folders = [Path(p) / "mail" for p in templates.env.loader.searchpath]  # type: ignore[union-attr]
-    sent = {f.stem for folder in folders if folder.is_dir() for f in folder.glob("*.txt") if not f.stem.startswith("_")}
+    sent = {
+        f.stem
+        for folder in folders
+        if folder.is_dir()
+        for f in folder.glob("*.txt")
+        if not f.stem.startswith("_")
+    }
     assert sent, "no mail templates found"
     news = sent - OWN_BUSINESS_MAIL
-    assert not news, f"new mails {sorted(news)}: news needs the contact_by_email consent; notices add them here"
+    assert not news, (
+        f"new mails {sorted(news)}: news needs the contact_by_email consent; notices add them here"
+    )
 
 
 # --- every purpose is tested -----------------------------------------------------------------------------

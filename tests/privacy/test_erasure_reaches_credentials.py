@@ -59,8 +59,8 @@ def name_identity(document: dict[str, Any]) -> dict[str, Any]:
 def test_erasure_revokes_the_credentials_and_no_public_page_or_download_shows_the_holder(
     office_client: TestClient,
     sessions: sessionmaker[Session],
-    world: dict[str, int],
-    db: Session,  # noqa: F811
+    world: dict[str, int],  # noqa: F811
+    db: Session,
 ) -> None:
     client = office_client
     person = world["p0"]

@@ -37,7 +37,7 @@ def upgrade() -> None:
                 create_constraint=True,
             ),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("done", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=True),
         sa.Column("message", sa.String(length=500), nullable=False),
