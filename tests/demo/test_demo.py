@@ -127,6 +127,12 @@ def test_the_living_demo_has_people_a_deployment_plans_credentials_and_job_ads(
             "practitioner",
             "assessed",
         )
+        # They share their skills with their employer, so the employer's workforce view shows them.
+        from skillatlas.privacy.service import has_consent
+
+        for email in ("worker@asa-demo.eu", "ana.novak@continental.example"):
+            person = db.scalar(select(User.person_id).where(User.email == email))
+            assert has_consent(db, person, "share_skills_with_employer"), email
 
         # The demo expert: listed, and one deployment that ran its whole course, rated.
         expert_person = db.scalar(select(User.person_id).where(User.email == "expert@asa-demo.eu"))

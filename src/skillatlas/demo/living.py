@@ -148,6 +148,21 @@ def add_skills(ctx: Context, skills: dict[str, list[list[str]]]) -> int:
     return added
 
 
+def add_consents(ctx: Context, emails: Sequence[str]) -> int:
+    """The demo people share their skills with their employer (as if they had ticked it on their privacy
+    page), so that the employer's workforce view and gap analyses have someone to show; how many consents."""
+    from skillatlas.privacy.models import ConsentPurpose
+    from skillatlas.privacy.service import record_consent
+
+    added = 0
+    for email in emails:
+        added += record_consent(
+            db=ctx.db, actor=SYSTEM, person_id=ctx.person_id(email),
+            purpose=ConsentPurpose.SHARE_SKILLS_WITH_EMPLOYER, given=True, now=ctx.now, source="demo",
+        )  # fmt: skip
+    return added
+
+
 # --- the expert and a deployment that ran its whole course -----------------------------------------
 
 
@@ -412,6 +427,7 @@ def load_living(
     added = {
         "demo accounts": add_users(db, data["users"], password),
         "person skills": add_skills(ctx, data["skills"]),
+        "consents": add_consents(ctx, list(data["skills"])),
         "expert deployments": add_expert(ctx, data["expert"]),
         "development plans": add_plans(ctx, data["plans"]),
         "achievements": add_achievements(ctx, data["achievements"]),
