@@ -114,10 +114,11 @@ def test_serve_prints_the_demo_login_only_for_a_demo_database(cli_env: dict[str,
     import uvicorn
 
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
-    bare = runner.invoke(app, ["serve", "--no-demo"])
+    # no job worker beside this server that never runs: it would live on and take later tests' jobs
+    bare = runner.invoke(app, ["serve", "--no-demo", "--no-jobs"])
     assert bare.exit_code == 0, bare.output
     assert "asa-demo-2026" not in bare.output
-    first = runner.invoke(app, ["serve"])
+    first = runner.invoke(app, ["serve", "--no-jobs"])
     assert first.exit_code == 0, first.output
     assert "loaded the ASA demo alliance" in first.output
     assert "office@asa-demo.eu" in first.output and "asa-demo-2026" in first.output

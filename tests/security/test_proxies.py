@@ -50,7 +50,7 @@ def serve(database_url: str, tmp: Path, **env: str) -> Iterator[str]:
     log = tmp / f"serve-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "skillatlas", "serve", "--no-demo", "--port", str(port)],
+            [sys.executable, "-m", "skillatlas", "serve", "--no-demo", "--no-jobs", "--port", str(port)],
             env=environment,
             stdout=out,
             stderr=subprocess.STDOUT,
