@@ -106,7 +106,7 @@ class Server:
         }
         self.log = (tmp / f"serve-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "skillatlas", "serve", "--no-demo", "--no-jobs", "--port", str(self.port)],
+            [sys.executable, "-m", "skillatlas", "serve", "--no-demo", "--port", str(self.port)],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
