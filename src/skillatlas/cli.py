@@ -132,6 +132,7 @@ def serve(
 
 def _mount_domains() -> None:
     from skillatlas.alliance.cli import app as alliance_app
+    from skillatlas.applications.cli import app as applications_app
     from skillatlas.auth.cli import app as users_app
     from skillatlas.credentials.cli import app as credentials_app
     from skillatlas.demo.cli import demo
@@ -145,6 +146,7 @@ def _mount_domains() -> None:
     from skillatlas.taxonomy.cli import app as taxonomy_app
 
     app.add_typer(alliance_app, name="alliance")
+    app.add_typer(applications_app, name="applications")
     app.add_typer(users_app, name="users")
     app.add_typer(taxonomy_app, name="taxonomy")
     app.add_typer(skills_app, name="skills")

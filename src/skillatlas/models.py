@@ -2,6 +2,7 @@
 
 from skillatlas import changes
 from skillatlas.alliance import models as alliance_models
+from skillatlas.applications import models as applications_models
 from skillatlas.auth import models as auth_models
 from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
@@ -20,6 +21,7 @@ metadata = Base.metadata
 
 __all__ = [
     "alliance_models",
+    "applications_models",
     "auth_models",
     "changes",
     "credentials_models",

@@ -153,6 +153,10 @@ def load_demo(
     from skillatlas.demo.living import load_living
 
     report.added.update(load_living(db=db, password=data["demo_password"], issuing=issuing, now=now))
+    from skillatlas.applications.demo import load_demo_applications
+
+    if applications_added := load_demo_applications(db=db, now=now):  # one in each state
+        report.added["applications"] = applications_added
     _drop_demo_mail(db, mail_before)
     return report
 

@@ -15,6 +15,8 @@ from sqlalchemy import text
 from skillatlas import __version__
 from skillatlas.alliance import api as alliance_api
 from skillatlas.alliance import pages as alliance_pages
+from skillatlas.applications import api as applications_api
+from skillatlas.applications import pages as applications_pages
 from skillatlas.auth import api as auth_api
 from skillatlas.auth import pages as auth_pages
 from skillatlas.config import Settings, get_settings
@@ -146,5 +148,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(mail_pages.router)
     app.include_router(jobs_api.router)
     app.include_router(jobs_pages.router)
+    app.include_router(applications_api.router)
+    app.include_router(applications_pages.router)
     app.include_router(personal.router)
     return app
