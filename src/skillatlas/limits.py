@@ -59,6 +59,10 @@ MAX_JSON_DEPTH = 64
 # An .xlsx: openpyxl spends about 15 microseconds per cell (500,000 cells in 70 KiB took 11.7 s).
 MAX_SPREADSHEET_ROWS = int(_env_number("SKILLATLAS_MAX_SPREADSHEET_ROWS", 50_000))
 MAX_SPREADSHEET_CELLS = int(_env_number("SKILLATLAS_MAX_SPREADSHEET_CELLS", 200_000))
+# Workbooks are read in worker processes (skillatlas.spreadsheets): seconds each, the worker killed after.
+XLSX_BUDGET_S = _env_number("SKILLATLAS_XLSX_BUDGET_S", 30.0)
+XLSX_WORKERS = int(_env_number("SKILLATLAS_XLSX_WORKERS", 2))
+XLSX_WORKER_MEMORY = 1024 * 1024 * 1024
 # A CSV: the csv module is about ten times cheaper per cell.
 MAX_CSV_ROWS = int(_env_number("SKILLATLAS_MAX_CSV_ROWS", 100_000))
 MAX_CSV_CELLS = int(_env_number("SKILLATLAS_MAX_CSV_CELLS", 1_000_000))

@@ -374,6 +374,46 @@ def test_rows_are_limited_too_and_an_ordinary_workbook_still_reads(
     assert ok.json()["created"] == 10
 
 
+def test_a_workbook_past_its_time_budget_is_refused_and_the_next_one_reads(
+    office_client: TestClient, provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workbooks are read in a worker process (skillatlas.spreadsheets) that is killed when the budget is
+    spent: a 422 naming the budget, nothing imported; the next upload gets a fresh worker."""
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>C-{r}</t></is></c>'
+        f'<c r="B{r}" t="inlineStr"><is><t>Course {r}</t></is></c></row>'
+        for r in range(2, 20_002)
+    )
+    monkeypatch.setattr(limits, "XLSX_BUDGET_S", 0.01)
+    response = office_client.post(
+        f"/api/organisations/{provider}/courses/import",
+        params={"dry_run": True},
+        files={"file": ("courses.xlsx", xlsx(header_row(["code", "title"]) + rows), "x")},
+    )
+    refused(response, 422, "took longer than 0.01 seconds", "nothing was imported")
+    monkeypatch.setattr(limits, "XLSX_BUDGET_S", 30.0)
+    few = xlsx(header_row(["code", "title"]) + rows[: rows.index('<row r="5">')])
+    ok = office_client.post(
+        f"/api/organisations/{provider}/courses/import",
+        params={"dry_run": True},
+        files={"file": ("courses.xlsx", few, "x")},
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["created"] == 3
+
+
+def test_a_damaged_workbook_is_a_clear_422_from_the_worker(office_client: TestClient, provider: str) -> None:
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<not a workbook")
+    response = office_client.post(
+        f"/api/organisations/{provider}/courses/import",
+        params={"dry_run": True},
+        files={"file": ("courses.xlsx", broken.getvalue(), "x")},
+    )
+    refused(response, 422, "not a readable XLSX workbook")
+
+
 def test_csv_rows_and_cells_are_counted_as_they_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(limits, "MAX_CSV_CELLS", 100)
     with pytest.raises(TooLarge, match="more than 100 cells"):

@@ -122,17 +122,12 @@ def test_a_verification_that_runs_to_its_budget_never_holds_other_requests(
     assert answered >= 3, (took, answered)  # health answered all along the two seconds
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known, issue 18 open: the workbook is read in the thread pool, off the event loop, but openpyxl's "
-    "pure-Python parsing holds the GIL, so on a 2-core machine health answered once in 1.8 s in CI; the "
-    "reading must move to a worker process, like verification (skillatlas.sandbox)",
-)
 def test_a_large_workbook_import_never_holds_other_requests(
     live: str, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A workbook within the limits still takes seconds to read; the reading runs in the thread pool, and
-    health answers meanwhile (before, the import held the event loop for all of it)."""
+    """A workbook within the limits still takes seconds to read; the reading runs in a worker process, and
+    health answers meanwhile (before, the import held the event loop for all of it, and from the thread
+    pool openpyxl still held the GIL: health answered once in 1.8 s on a 2-core machine)."""
     create_user(sessions, "office@example.org", {"role": "alliance_office"})
     client = login(httpx.Client(base_url=live, timeout=120), "office@example.org")  # type: ignore[arg-type]
     rows = "<row>" + "<c><v>1</v></c>" * 20 + "</row>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from skillatlas import limits
+from skillatlas import limits, spreadsheets
 from skillatlas.errors import InvalidInput
 from skillatlas.exports import append_row, csv_text, restore_cell
 
@@ -30,21 +30,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def _xlsx(path: Path) -> list[dict[str, str]]:
-    try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise InvalidInput(
-            "file: reading XLSX needs the openpyxl package; save the sheet as CSV", field="file"
-        ) from exc
-    limits.check_xlsx(path, what="file: the workbook")  # rows and cells counted before expanding (issue 18)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InvalidInput(
-            f"file: not a readable XLSX workbook ({exc.__class__.__name__})", field="file"
-        ) from exc
-    sheet = book.worksheets[0]
-    rows = limits.sheet_rows(sheet, what="file: the workbook")
+    # read in a worker process within the limits (issue 18: openpyxl holds the GIL for seconds)
+    rows = iter(spreadsheets.read_xlsx(path, what="file: the workbook"))
     header = [str(h or "").strip() for h in next(rows, ())]
     if "external_id" not in [h.lower() for h in header]:
         raise InvalidInput(
@@ -56,7 +43,6 @@ def _xlsx(path: Path) -> list[dict[str, str]]:
             continue
         found.append({h: "" if v is None else restore_cell(str(v.isoformat() if hasattr(v, "isoformat") else v))
                       for h, v in zip(header, values, strict=False) if h})  # fmt: skip
-    book.close()
     return found
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from skillatlas import geo, limits
+from skillatlas import geo, limits, spreadsheets
 from skillatlas.alliance.models import Organisation
 from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.errors import Conflict, InvalidInput, NotFound
@@ -430,14 +430,8 @@ class ImportReport:
 
 def _read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        limits.check_xlsx(content)  # rows and cells counted before openpyxl expands anything (issue 18)
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:
-            raise InvalidInput("the file is not a readable XLSX workbook", field="file") from exc
-        values = [[("" if c is None else c) for c in row] for row in limits.sheet_rows(sheet)]
+        # read in a worker process within the limits (issue 18: openpyxl holds the GIL for seconds)
+        values = [["" if c is None else c for c in row] for row in spreadsheets.read_xlsx(content)]
         if not values:
             return []
         header = [str(h).strip() for h in values[0]]

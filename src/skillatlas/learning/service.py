@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
-from skillatlas import limits
+from skillatlas import limits, spreadsheets
 from skillatlas.alliance import service as alliance_service
 from skillatlas.alliance.models import Organisation, OrganisationType
 from skillatlas.auth import audit
@@ -346,16 +346,8 @@ def _row_to_input(row: dict[str, Any]) -> dict[str, Any]:
 def read_rows(name: str, content: bytes) -> list[dict[str, Any]]:
     """The rows of a CSV (UTF-8) or XLSX file, as dictionaries keyed by the header row."""
     if name.lower().endswith(".xlsx"):
-        try:
-            from openpyxl import load_workbook
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise InvalidInput("reading XLSX needs openpyxl; save the sheet as CSV", field="file") from exc
-        limits.check_xlsx(content)  # rows and cells counted before openpyxl expands anything (issue 18)
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds on a broken file
-            raise InvalidInput(f"not a readable XLSX file: {exc}", field="file") from exc
-        rows = list(limits.sheet_rows(sheet))
+        # read in a worker process within the limits (issue 18: openpyxl holds the GIL for seconds)
+        rows = spreadsheets.read_xlsx(content, what="the workbook")
         if not rows:
             return []
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
