@@ -87,6 +87,8 @@ class Organisation(Base):
     country: Mapped[str] = mapped_column(String(2), index=True)
     nuts_region: Mapped[str | None] = mapped_column(String(5))
     website: Mapped[str | None] = mapped_column(String(300))
+    # Legal identifier (eIDAS / VAT / company register number): named as the awarding body in an EDC.
+    legal_identifier: Mapped[str | None] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     is_member: Mapped[bool] = mapped_column(default=True)
     joined_on: Mapped[dt.date | None] = mapped_column(Date)

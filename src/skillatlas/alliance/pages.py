@@ -527,7 +527,16 @@ async def create_organisation(request: Request, db: DB, actor: Actor) -> HTMLRes
 
 
 def _organisation_values(organisation: Any) -> dict[str, object]:
-    names = ("name", "short_name", "country", "nuts_region", "website", "description", "is_member")
+    names = (
+        "name",
+        "short_name",
+        "country",
+        "nuts_region",
+        "website",
+        "legal_identifier",
+        "description",
+        "is_member",
+    )
     values: dict[str, object] = {n: getattr(organisation, n) or "" for n in names}
     values["type"] = organisation.type.value
     values["joined_on"] = organisation.joined_on.isoformat() if organisation.joined_on else ""

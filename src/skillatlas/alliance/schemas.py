@@ -33,6 +33,10 @@ def _web_address(value: str | None) -> str | None:
 
 
 WebAddress = Annotated[str | None, AfterValidator(_web_address)]
+# An organisation's legal identifier (eIDAS legal person identifier, VAT or register number), e.g. VATBE-0123456789.
+LegalIdentifier = Annotated[
+    str | None, Field(max_length=100), AfterValidator(lambda v: v.strip() or None if v is not None else None)
+]
 
 
 class Input(BaseModel):
@@ -52,6 +56,7 @@ class OrganisationCreate(Input):
     country: CountryCode
     nuts_region: str | None = Field(default=None, max_length=5)
     website: WebAddress = None
+    legal_identifier: LegalIdentifier = None
     description: str = Field(default="", max_length=5000)
     is_member: bool = True
     joined_on: dt.date | None = None
@@ -79,6 +84,7 @@ class OrganisationUpdate(Input):
     country: CountryCode | None = None
     nuts_region: str | None = Field(default=None, max_length=5)
     website: WebAddress = None
+    legal_identifier: LegalIdentifier = None
     description: str | None = Field(default=None, max_length=5000)
     is_member: bool | None = None
     joined_on: dt.date | None = None
@@ -93,6 +99,7 @@ class OrganisationRead(Output):
     country: str
     nuts_region: str | None
     website: str | None
+    legal_identifier: str | None = None
     description: str
     is_member: bool
     joined_on: dt.date | None

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from skillatlas.credentials import service
+from skillatlas.credentials.edc import api as edc_api
 from skillatlas.credentials.models import CredentialFormat
 from skillatlas.credentials.schemas import (
     AchievementCreate,
@@ -32,6 +33,7 @@ from skillatlas.errors import InvalidInput
 from skillatlas.web.deps import DB, Actor, Now
 
 router = APIRouter(prefix="/api/credentials", tags=["credentials"])
+router.include_router(edc_api.router)  # European Digital Credentials: the sealed EDC, seal certificates
 MAX_CREDENTIAL_BYTES = 2 * 1024 * 1024
 
 

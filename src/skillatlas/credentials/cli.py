@@ -18,6 +18,7 @@ from skillatlas.auth.permissions import SYSTEM
 from skillatlas.cli import console, err_console, friendly_errors, open_database
 from skillatlas.config import get_settings
 from skillatlas.credentials import service
+from skillatlas.credentials.edc import cli as edc_cli
 from skillatlas.credentials.schemas import (
     AchievementCreate,
     AchievementUpdate,
@@ -38,6 +39,7 @@ achievements_app = typer.Typer(help="What can be earned.", no_args_is_help=True)
 keys_app = typer.Typer(help="Issuer identities and keys.", no_args_is_help=True)
 app.add_typer(achievements_app, name="achievements")
 app.add_typer(keys_app, name="keys")
+app.add_typer(edc_cli.app, name="edc")
 
 
 def say(text: str) -> None:
@@ -192,16 +194,28 @@ def issue(
     achievement: str = typer.Option(..., help="Achievement id or slug."),
     learner: int = typer.Option(None, help="Person id of the learner."),
     email: str = typer.Option(None, help="Or the learner's e-mail address."),
-    format: str = typer.Option("ldp", "--format", help="ldp (embedded Data Integrity proof) or jwt."),
+    format: str = typer.Option(
+        "ldp",
+        "--format",
+        help="ldp (embedded Data Integrity proof), jwt, or edc: a European Digital Credential sealed with the"
+        " organisation's certificate (the Open Badge is issued as ldp).",
+    ),
     out: Path = typer.Option(..., help="Where to write the credential."),
 ) -> None:
     """Issue one credential and write it to a file."""
-    values = {"achievement": achievement, "learner": learner, "email": email, "format": format}
+    edc = format.strip().lower() == "edc"
+    values = {
+        "achievement": achievement,
+        "learner": learner,
+        "email": email,
+        "format": "ldp" if edc else format,
+    }
     data = parse_input(IssueRequest, {k: v for k, v in values.items() if v is not None})
     settings = get_settings()
     with unit_of_work(open_database(settings)) as db:
         issued = service.issue(db=db, actor=SYSTEM, data=data, issuing=issuing_for(settings), now=_now())
-        out.write_text(issued.document + ("\n" if not issued.document.endswith("\n") else ""))
+        text = edc_cli.sealed(db, issued.uuid, issuing_for(settings), _now()) if edc else issued.document
+        out.write_text(text + ("\n" if not text.endswith("\n") else ""))
         say(
             f"issued urn:uuid:{issued.uuid} to {issued.person.full_name} (person {issued.person_id}) -> {out}"
         )

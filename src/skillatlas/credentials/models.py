@@ -88,6 +88,7 @@ class Achievement(Base):
     participation_form: Mapped[ParticipationForm] = mapped_column(_enum(ParticipationForm))
     quality_assurance: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    isced_f: Mapped[str | None] = mapped_column(String(4))  # ISCED-F 2013 field of education (EDC)
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -177,4 +178,5 @@ class IssuedCredential(Base):
 
 
 from skillatlas.alliance.models import Organisation  # noqa: E402
+from skillatlas.credentials.edc import models as edc_models  # noqa: E402, F401  (seal certificates)
 from skillatlas.people.models import Person  # noqa: E402

@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.credentials import jsonld, service
+from skillatlas.credentials.edc import pages as edc_pages
+from skillatlas.credentials.edc.vocab import ISCED_F
 from skillatlas.credentials.models import (
     Achievement,
     AssessmentType,
@@ -42,6 +44,7 @@ from skillatlas.web.nav import add_nav, has_role, logged_in
 from skillatlas.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+router.include_router(edc_pages.router)  # European Digital Credentials: EDC download, seal certificates
 MAX_UPLOAD = 2 * 1024 * 1024
 
 add_nav("Achievements", "/achievements", "Skills", order=85)
@@ -107,6 +110,7 @@ def _achievement_form(
         "assessments": ASSESSMENTS,
         "participation": PARTICIPATION,
         "languages": LANGUAGES,
+        "isced_fields": [(code, f"{code} {label}") for code, label in ISCED_F.items()],
     }
 
 
@@ -126,6 +130,7 @@ def _achievement_values(db: DB, achievement: Achievement) -> dict[str, Any]:
         "quality_assurance": achievement.quality_assurance,
         "language": achievement.language,
         "valid_for_days": achievement.valid_for_days or "",
+        "isced_f": achievement.isced_f or "",
         "awarded_for_ref": event.slug if event else "",
     }
     return values

@@ -49,6 +49,16 @@ def _skill_uri(value: str) -> str:
     return value
 
 
+def _isced_f(value: str | None) -> str | None:
+    from skillatlas.credentials.edc.vocab import ISCED_F
+
+    if not value:
+        return None
+    if value not in ISCED_F:
+        raise ValueError("choose a field of education from the list (ISCED-F 2013, four digits such as 0716)")
+    return value
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -77,6 +87,7 @@ class AchievementCreate(Input):
     quality_assurance: Text
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en"
     valid_for_days: Annotated[int | None, Field(ge=1, le=36_500)] = None
+    isced_f: Annotated[str | None, AfterValidator(_isced_f)] = None
 
     @model_validator(mode="after")
     def _reference(self) -> Self:
@@ -112,6 +123,7 @@ class AchievementRead(Output):
     quality_assurance: str
     language: str
     valid_for_days: int | None
+    isced_f: str | None = None
 
 
 class AchievementUpdate(AchievementCreate):
