@@ -505,9 +505,14 @@ def _request_context(
 def new_request(request: Request, db: DB, actor: Actor) -> HTMLResponse:
     """The form to post an expertise request (the office and companies' managers)."""
     authorize(actor, "expert.request.form")
-    values = {"work_mode": "either"}
+    values: dict[str, Any] = {"work_mode": "either"}
+    # Prefilled by a link (the innovation self-assessment's gaps): organisation, title, description, skills.
+    query = request.query_params
+    values.update({k: query[k][:20_000] for k in ("organisation", "title", "description") if query.get(k)})
+    prefill = {"skills.uri": query.getlist("skills.uri")[:50], "skills.level": query.getlist("skills.level")[:50]}
+    picked = picked_skills(db, skills_from_form(prefill, "skills"))
     return templates.TemplateResponse(
-        request, "experts/request_form.html", _request_context(db, actor, values)
+        request, "experts/request_form.html", _request_context(db, actor, values, picked)
     )
 
 

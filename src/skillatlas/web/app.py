@@ -25,6 +25,8 @@ from skillatlas.credentials import pages as credentials_pages
 from skillatlas.db import make_engine, session_factory
 from skillatlas.experts import api as experts_api
 from skillatlas.experts import pages as experts_pages
+from skillatlas.innovation import api as innovation_api
+from skillatlas.innovation import pages as innovation_pages
 from skillatlas.intelligence import api as intelligence_api
 from skillatlas.intelligence import pages as intelligence_pages
 from skillatlas.jobs import api as jobs_api
@@ -148,6 +150,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(mail_pages.router)
     app.include_router(jobs_api.router)
     app.include_router(jobs_pages.router)
+    app.include_router(innovation_api.router)
+    app.include_router(innovation_pages.router)
     app.include_router(applications_api.router)
     app.include_router(applications_pages.router)
     app.include_router(personal.router)
