@@ -166,6 +166,7 @@ ENTRIES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/credentials/issuers/{organisation}/did.json"): public(f"/credentials/issuers/{ORG_X}/did.json"),
     ("GET", "/credentials/contexts/{name}"): public("/credentials/contexts/credentials-v2.jsonld"),
+    ("GET", "/contexts/eu-microcredential/v1.jsonld"): public("/contexts/eu-microcredential/v1.jsonld"),
     # --- pages
     ("GET", "/verify"): public("/verify"),
     ("POST", "/verify"): Case(

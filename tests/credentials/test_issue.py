@@ -34,7 +34,12 @@ def eu_elements(credential: dict[str, Any]) -> dict[str, Any]:
         "date of issuing": credential["validFrom"],
         "learning outcomes": achievement["learningOutcome"],
         "notional workload": achievement["workloadHours"],
-        "level": achievement["eqfLevel"],
+        # the EQF level as an Open Badges alignment to the EU's EQF concept
+        "level": next(
+            a["targetUrl"]
+            for a in achievement["alignment"]
+            if a["targetFramework"] == "European Qualifications Framework"
+        ),
         "type of assessment": achievement["assessmentType"],
         "form of participation": achievement["participationForm"],
         "type of quality assurance": achievement["qualityAssurance"],
@@ -59,7 +64,9 @@ def test_a_credential_carries_all_eleven_eu_elements_and_passes_the_official_sch
         elements["country of the issuer"] == "BE"
         and credential["issuer"]["address"]["addressRegion"] == "BE10"
     )
-    assert elements["level"] == 5 and elements["notional workload"] == 16
+    assert elements["level"] == "http://data.europa.eu/snb/eqf/5" and elements["notional workload"] == 16
+    assert credential["credentialSubject"]["achievement"]["creditsAvailable"] == 0.5
+    assert "issuanceDate" not in credential  # VC 2.0: validFrom only
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert schema_errors(credential) == []
@@ -98,9 +105,9 @@ def test_issuing_reuses_the_key_and_spreads_status_indexes(
     first = json.loads(issue(sessions, issuing, achievement, world["p0"])[1])
     second = json.loads(issue(sessions, issuing, achievement, world["p1"])[1])
     assert first["issuer"]["id"] == second["issuer"]["id"]
-    assert first["credentialStatus"]["statusListIndex"] != second["credentialStatus"]["statusListIndex"]
+    assert first["credentialStatus"][0]["statusListIndex"] != second["credentialStatus"][0]["statusListIndex"]
     assert (
-        first["credentialStatus"]["statusListCredential"]
+        first["credentialStatus"][0]["statusListCredential"]
         == f"{issuing.base_url}/credentials/status/asa/revocation"
     )
     key_file = issuing.data_dir / "credentials-kek.key"

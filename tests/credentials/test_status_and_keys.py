@@ -55,7 +55,7 @@ def test_revoking_flips_one_bit_and_the_credential_fails_with_the_reason(
             db=db, actor=SYSTEM, credential_id=f"urn:uuid:{uuid}", reason="fraud", issuing=issuing, now=LATER
         )
     bits = status.decode(status_list(sessions)["credentialSubject"]["encodedList"])
-    index = int(json.loads(text)["credentialStatus"]["statusListIndex"])
+    index = int(json.loads(text)["credentialStatus"][0]["statusListIndex"])
     assert status.get_bit(bits, index) and sum(bin(b).count("1") for b in bits) == 1
     report = verify(sessions, text, at=LATER)
     assert not report.valid and failed(report) == {"status": "revoked by the issuer"}
@@ -85,12 +85,13 @@ def test_a_tampered_status_list_is_not_trusted(
     from skillatlas.credentials.verify import verify as offline_verify
 
     _uuid, text = issue(sessions, issuing, achievement, world["p0"])
-    url = json.loads(text)["credentialStatus"]["statusListCredential"]
+    url, suspension = (e["statusListCredential"] for e in json.loads(text)["credentialStatus"])
+    lists = {url: status_list(sessions), suspension: status_list(sessions, purpose="suspension")}
     forged = status_list(sessions)
     forged["credentialSubject"]["encodedList"] = status.encode(status.set_bit(status.empty_list(), 5, True))
-    report = offline_verify(text, resolver=OfflineResolver({url: forged}), now=LATER)
+    report = offline_verify(text, resolver=OfflineResolver({**lists, url: forged}), now=LATER)
     assert "does not verify" in failed(report)["status"]
-    assert offline_verify(text, resolver=OfflineResolver({url: status_list(sessions)}), now=LATER).valid
+    assert offline_verify(text, resolver=OfflineResolver(lists), now=LATER).valid
 
 
 def test_rotating_a_did_key_keeps_old_credentials_valid(
@@ -101,7 +102,7 @@ def test_rotating_a_did_key_keeps_old_credentials_valid(
         new_key = service.rotate_key(db=db, actor=SYSTEM, organisation="asa", issuing=issuing, now=LATER)
     _new_uuid, new = issue(sessions, issuing, achievement, world["p1"], at=LATER)
     assert json.loads(new)["issuer"]["id"] == new_key.did != json.loads(old)["issuer"]["id"]
-    assert json.loads(new)["credentialStatus"]["statusListCredential"].endswith(
+    assert json.loads(new)["credentialStatus"][0]["statusListCredential"].endswith(
         "/credentials/status/asa.2/revocation"
     )
     old_report = verify(sessions, old, at=LATER)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skillatlas.alliance.models import Organisation, OrganisationType
-from skillatlas.credentials import document, keys, proofs
+from skillatlas.credentials import document, jsonld, keys, proofs
 from skillatlas.credentials.models import Achievement, AssessmentType, AwardedFor, ParticipationForm
 from skillatlas.credentials.verify import OfflineResolver, schema_errors, verify
 
@@ -78,6 +78,7 @@ def unsigned(
         issued_at=AT,
         valid_until=valid_until,
         status_entry=document.status_entry(list_url="https://x.test/s", index=3),
+        extension=jsonld.extension_url("https://x.test"),
     )
 
 
@@ -111,7 +112,10 @@ def test_a_signed_credential_is_valid_and_formatting_does_not_matter() -> None:
     [
         (("name",), "Innovation agenT"),
         (("credentialSubject", "identifier", 0, "identityHash"), "Ana Popescv"),
-        (("credentialSubject", "achievement", "eqfLevel"), 7),
+        (
+            ("credentialSubject", "achievement", "alignment", -1, "targetUrl"),
+            "http://data.europa.eu/snb/eqf/7",
+        ),
         (("credentialSubject", "achievement", "workloadHours"), 76),
         (("credentialSubject", "achievement", "learningOutcome", 0), "Runs an innovation workshop!"),
         (("issuer", "address", "addressCountryCode"), "DE"),

@@ -7,7 +7,7 @@ import json
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from skillatlas.credentials import service
+from skillatlas.credentials import jsonld, service
 from tests.conftest import create_user, login, use_csrf
 from tests.credentials.conftest import achievement_values, issue
 
@@ -29,7 +29,9 @@ def test_the_office_creates_achievements_and_issues_over_the_api(
     download = office_client.get(f"/api/credentials/issued/{uuid}/download")
     assert download.headers["content-type"].startswith("application/vc+ld+json")
     assert json.loads(download.text)["id"] == credential["id"]
-    status_url = credential["credentialStatus"]["statusListCredential"].replace("http://127.0.0.1:8000", "")
+    status_url = credential["credentialStatus"][0]["statusListCredential"].replace(
+        "http://127.0.0.1:8000", ""
+    )
     assert office_client.get(status_url).json()["type"][1] == "BitstringStatusListCredential"
     revoked = office_client.post(f"/api/credentials/issued/{uuid}/revoke", json={"reason": "mistake"})
     assert revoked.json()["status"] == "revoked"
@@ -138,6 +140,14 @@ def test_did_web_documents_and_contexts_are_served(
     keys = office_client.get("/api/credentials/issuers/asa/keys").json()
     assert [k["status"] for k in keys] == ["active"] and "private" not in json.dumps(keys)
     context = office_client.get("/credentials/contexts/skillatlas-eu-microcredential-v1.jsonld")
-    assert "eqfLevel" in context.json()["@context"]
+    assert "eqfLevel" in context.json()["@context"]  # the first extension, still served for old credentials
+    # The published extension: public (no session), JSON-LD, readable from any site, and the very bytes
+    # whose digest every credential pins.
+    published = TestClient(office_client.app).get("/contexts/eu-microcredential/v1.jsonld")
+    assert published.status_code == 200
+    assert published.headers["content-type"] == "application/ld+json"
+    assert published.headers["access-control-allow-origin"] == "*"
+    assert jsonld.sri(published.content, "sha384") == jsonld.extension_sri()
+    assert "workloadHours" in published.json()["@context"] and "eqfLevel" not in published.json()["@context"]
     assert office_client.get("/credentials/contexts/nope.json").status_code == 404
     assert office_client.get("/credentials/status/nobody/revocation").status_code == 404

@@ -14,8 +14,11 @@ from skillatlas.geo import country_name
 OB_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
-CREDENTIAL_CONTEXT = [jsonld.VC_V2, jsonld.OB_V3, jsonld.EU_MC]
+# VC 2.0 and Open Badges 3.0 (both shipped by every OB 3.0 verifier), then the EU micro-credential extension
+# that the issuing server publishes (`jsonld.extension_url`).
+STANDARD_CONTEXT = [jsonld.VC_V2, jsonld.OB_V3]
 EQF_URI = "http://data.europa.eu/snb/eqf/{level}"
+EQF_FRAMEWORK = "European Qualifications Framework"
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -47,7 +50,10 @@ def issuer_profile(
 
 
 def achievement_document(achievement: Achievement) -> dict[str, Any]:
-    """The Achievement with its criteria, alignments (ESCO skills, EQF level) and the EU elements."""
+    """The Achievement in Open Badges 3.0 terms wherever OB has one: criteria, the ESCO skills and the EQF
+    level as `alignment`s (the level to the EU's own EQF concept), ECTS as `creditsAvailable`, the assessment
+    as a `resultDescription`; the extension context adds what OB lacks (hours, outcome statements, the
+    assessment and participation codes, quality assurance, what it is awarded for)."""
     alignment = [
         {
             "type": ["Alignment"],
@@ -65,10 +71,11 @@ def achievement_document(achievement: Achievement) -> dict[str, Any]:
             "targetName": f"EQF level {achievement.eqf_level}",
             "targetUrl": EQF_URI.format(level=achievement.eqf_level),
             "targetCode": str(achievement.eqf_level),
-            "targetFramework": "European Qualifications Framework",
+            "targetFramework": EQF_FRAMEWORK,
             "targetType": "ext:EQFLevel",
         }
     )
+    assessment = achievement.assessment_type.value
     document: dict[str, Any] = {
         "id": f"urn:uuid:{achievement.uuid}",
         "type": ["Achievement"],
@@ -78,20 +85,37 @@ def achievement_document(achievement: Achievement) -> dict[str, Any]:
         "criteria": {"narrative": achievement.criteria},
         "inLanguage": achievement.language,
         "alignment": alignment,
+        "resultDescription": [
+            {
+                "id": f"urn:uuid:{achievement.uuid}#assessment",
+                "type": ["ResultDescription"],
+                "name": f"Assessment: {assessment.replace('_', ' ')}",
+                "resultType": "Status",
+            }
+        ],
         "learningOutcome": list(achievement.learning_outcomes),
-        "eqfLevel": achievement.eqf_level,
         "workloadHours": number(achievement.hours),
-        "assessmentType": achievement.assessment_type.value,
+        "assessmentType": assessment,
         "participationForm": achievement.participation_form.value,
         "qualityAssurance": achievement.quality_assurance,
         "awardedForKind": achievement.awarded_for.value,
     }
     if achievement.ects is not None:
         document["creditsAvailable"] = number(achievement.ects)
-        document["ectsCredits"] = number(achievement.ects)
     if achievement.awarded_for_ref:
         document["awardedFor"] = achievement.awarded_for_ref
     return document
+
+
+def eu_elements(achievement: dict[str, Any]) -> dict[str, Any]:
+    """The EQF level and ECTS credits of an Achievement document, from its Open Badges terms (or from the
+    extension terms of credentials issued before they moved there), for pages and PDFs."""
+    level = achievement.get("eqfLevel")
+    for item in achievement.get("alignment") or []:
+        if isinstance(item, dict) and item.get("targetFramework") == EQF_FRAMEWORK:
+            level = item.get("targetCode", level)
+    ects = achievement.get("creditsAvailable", achievement.get("ectsCredits"))
+    return {"eqf_level": level, "ects": ects}
 
 
 def identity_hash(value: str, salt: str) -> str:
@@ -142,12 +166,21 @@ def learner_subject(
                 "salt": salt,
             }
         )
-    return {
+    subject: dict[str, Any] = {
         "id": subject_id,
         "type": ["AchievementSubject"],
         "identifier": identifier,
         "achievement": achievement,
     }
+    if achievement.get("resultDescription"):
+        subject["result"] = [
+            {
+                "type": ["Result"],
+                "resultDescription": achievement["resultDescription"][0]["id"],
+                "status": "Completed",
+            }
+        ]
+    return subject
 
 
 def open_badge_credential(
@@ -157,27 +190,43 @@ def open_badge_credential(
     subject: dict[str, Any],
     issued_at: dt.datetime,
     valid_until: dt.datetime | None,
-    status_entry: dict[str, Any],
+    status_entry: dict[str, Any] | list[dict[str, Any]],
+    extension: str,
 ) -> dict[str, Any]:
-    """An unsigned OpenBadgeCredential (VC 2.0) carrying all eleven EU mandatory elements."""
+    """An unsigned OpenBadgeCredential (VC 2.0, `validFrom`) carrying all eleven EU mandatory elements.
+
+    `extension` is the URL where the issuing server publishes the EU micro-credential extension context;
+    `relatedResource` pins its SHA-384 digest, so a verifier knows it reads the context that was signed.
+    `status_entry` is one BitstringStatusListEntry or several (revocation and suspension).
+    """
     issued = timestamp(issued_at)
     credential: dict[str, Any] = {
-        "@context": list(CREDENTIAL_CONTEXT),
+        "@context": [*STANDARD_CONTEXT, extension],
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": subject["achievement"]["name"],
         "description": subject["achievement"]["description"],
         "issuer": issuer,
         "validFrom": issued,
-        "issuanceDate": issued,
         "awardedDate": issued,
         "credentialSubject": subject,
         "credentialStatus": status_entry,
         "credentialSchema": [{"id": OB_SCHEMA_URL, "type": "JsonSchema"}],
+        "relatedResource": [
+            {"id": extension, "digestSRI": jsonld.extension_sri(), "mediaType": "application/ld+json"}
+        ],
     }
     if valid_until is not None:
         credential["validUntil"] = timestamp(valid_until)
     return credential
+
+
+def status_entries(*, revocation_url: str, suspension_url: str, index: int) -> list[dict[str, Any]]:
+    """The two BitstringStatusListEntry of a credential: revocation and suspension, one index in both."""
+    return [
+        status_entry(list_url=revocation_url, index=index, purpose="revocation"),
+        status_entry(list_url=suspension_url, index=index, purpose="suspension"),
+    ]
 
 
 def status_entry(*, list_url: str, index: int, purpose: str = "revocation") -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -12,6 +15,8 @@ from pyld import jsonld
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# The first SkillAtlas extension context: its URL is served nowhere, so only credentials issued before the
+# published one (below) name it; SkillAtlas still verifies them.
 EU_MC = "https://w3id.org/skillatlas/eu-microcredential/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
@@ -25,23 +30,69 @@ CONTEXT_FILES = {
     MULTIKEY_V1: "multikey-v1.jsonld",
 }
 
+# The EU micro-credential extension: what Open Badges 3.0 lacks (workload in hours, learning outcome
+# statements, assessment, participation, quality assurance). Every issuing server publishes it at
+# <its public URL>/contexts/eu-microcredential/v1.jsonld, and each credential pins its SHA-384 digest
+# (`relatedResource` with `digestSRI`), so a verifier may take it from that server or from anywhere else
+# that has the same bytes.
+EXTENSION_PATH = "/contexts/eu-microcredential/v1.jsonld"
+EXTENSION_FILE = "eu-microcredential-v1.jsonld"
+_EXTENSION_URL = re.compile(r"https?://[^/?#\s]+(?:/[^?#\s]*)?" + re.escape(EXTENSION_PATH))
+SERVED_FILES = {*CONTEXT_FILES.values(), EXTENSION_FILE}
+
+
+def extension_url(base_url: str) -> str:
+    """Where the issuing server at `base_url` publishes the extension context."""
+    return base_url.rstrip("/") + EXTENSION_PATH
+
+
+def is_extension_url(url: str) -> bool:
+    return isinstance(url, str) and _EXTENSION_URL.fullmatch(url) is not None
+
+
+@cache
+def extension_bytes() -> bytes:
+    return (resources.files("skillatlas.credentials") / "contexts" / EXTENSION_FILE).read_bytes()
+
+
+@cache
+def extension_sri() -> str:
+    """The Subresource Integrity digest of the published extension context (`sha384-<base64>`)."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(extension_bytes()).digest()).decode()
+
+
+def sri(data: bytes, algorithm: str) -> str:
+    return f"{algorithm}-" + base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+
 
 class UnknownContext(Exception):
     """A context that is not shipped with the package; it is never fetched."""
 
 
-@cache
-def context_document(url: str) -> dict[str, Any]:
-    """The parsed context for a known URL."""
+def file_for(url: str) -> str:
+    """The shipped file of a context URL; the extension's for its URL on any server (the credential's
+    digest says whether that server's copy is ours: `verify.check_contexts`)."""
     name = CONTEXT_FILES.get(url)
+    if name is None and is_extension_url(url):
+        name = EXTENSION_FILE
     if name is None:
         raise UnknownContext(f"unknown JSON-LD context {url!r} (contexts are never fetched)")
+    return name
+
+
+@cache
+def _parsed(name: str) -> dict[str, Any]:
     return json.loads((resources.files("skillatlas.credentials") / "contexts" / name).read_text("utf-8"))
+
+
+def context_document(url: str) -> dict[str, Any]:
+    """The parsed context for a known URL (shared: do not change it)."""
+    return _parsed(file_for(url))
 
 
 def context_text(name: str) -> str:
     """The raw text of a shipped context file (for serving it)."""
-    if name not in CONTEXT_FILES.values():
+    if name not in SERVED_FILES:
         raise UnknownContext(name)
     return (resources.files("skillatlas.credentials") / "contexts" / name).read_text("utf-8")
 

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import Principal, authorize
-from skillatlas.credentials import jsonld, service
+from skillatlas.credentials import document, jsonld, service
 from skillatlas.credentials.edc import pages as edc_pages
 from skillatlas.credentials.edc.vocab import ISCED_F
 from skillatlas.credentials.models import (
@@ -520,6 +520,18 @@ def context(name: str) -> Response:
     return Response(text, media_type="application/ld+json")
 
 
+@router.get(jsonld.EXTENSION_PATH)
+def extension_context(actor: Actor) -> Response:
+    """The EU micro-credential extension context that every credential of this server names and pins with
+    its digest: public, for any verifier (also a browser on another site) to fetch."""
+    authorize(actor, "credentials.contexts.read")
+    return Response(
+        jsonld.extension_bytes(),
+        media_type="application/ld+json",
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400"},
+    )
+
+
 def _verify_page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     return templates.TemplateResponse(request, "credentials/verify.html", context, status_code=status_code)
 
@@ -583,6 +595,7 @@ def _certificate_context(request: Request, db: DB, now: Any, credential_id: str)
         "credential": payload,
         "learner": service.public_learner(payload),  # None: a hashed name, not shown
         "achievement": payload["credentialSubject"]["achievement"],
+        "eu": document.eu_elements(payload["credentialSubject"]["achievement"]),
         "issuer": payload["issuer"],
         "verify_url": verify_url,
         "qr": qr_svg(verify_url),

@@ -7,6 +7,8 @@ from typing import Any
 
 import qrcode
 
+from skillatlas.credentials import document
+
 
 def _latin(text: str) -> str:
     # The core PDF fonts cover Latin-1; anything else is replaced rather than failing.
@@ -41,13 +43,14 @@ def certificate_pdf(context: dict[str, Any]) -> bytes:
     )
     pdf.ln(6)
     pdf.set_font("Helvetica", "", 10)
+    eu = document.eu_elements(achievement)
     rows = [
         ("Learning outcomes", "; ".join(achievement.get("learningOutcome", []))),
-        ("EQF level", str(achievement.get("eqfLevel", ""))),
+        ("EQF level", str(eu["eqf_level"] or "")),
         (
             "Workload",
             f"{achievement.get('workloadHours', '')} hours"
-            + (f", {achievement['ectsCredits']} ECTS" if "ectsCredits" in achievement else ""),
+            + (f", {eu['ects']} ECTS" if eu["ects"] is not None else ""),
         ),
         ("Assessment", str(achievement.get("assessmentType", "")).replace("_", " ")),
         ("Participation", str(achievement.get("participationForm", "")).replace("_", " ")),

@@ -58,6 +58,10 @@ def _the_learner_or_office(actor: Principal, facts: Facts) -> bool:
     return is_learner or _office(actor, facts)
 
 
+def _anyone(actor: Principal, facts: Facts) -> bool:
+    return True
+
+
 def _a_learner(actor: Principal, facts: Facts) -> bool:
     return actor.user_id is not None and actor.person_id is not None
 
@@ -97,6 +101,10 @@ RULES: dict[str, Rule] = {
         _the_learner_or_office, "read", "the learner themselves and the alliance office"
     ),
     "credentials.read_own": Rule(_a_learner, "read", "a logged-in learner reads their own credentials"),
+    # What a verifier needs to read a credential: the published extension context (public on purpose).
+    "credentials.contexts.read": Rule(
+        _anyone, "read", "anyone, anonymous visitors included (a public document)"
+    ),
 }
 # Verifying, status lists, DID documents, contexts and achievements are public: anyone may check a credential.
 register_rules(RULES)

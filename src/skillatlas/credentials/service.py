@@ -19,7 +19,7 @@ from skillatlas.alliance.models import Event, Organisation, Registration, Regist
 from skillatlas.auth import audit
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import SYSTEM, Principal, allowed, authorize
-from skillatlas.credentials import document, keys, proofs, status
+from skillatlas.credentials import document, jsonld, keys, proofs, status
 from skillatlas.credentials import policy as _policy  # registers the rules
 from skillatlas.credentials.models import (
     Achievement,
@@ -436,6 +436,7 @@ class _Signer:
         self.private = _private_key(self.key, issuing.kek())
         self.status_list = _status_list_for(db, self.key, issuing, now)
         self.list_url = status_url(issuing.base_url, self.status_list.path, "revocation")
+        self.suspension_url = status_url(issuing.base_url, self.status_list.path, "suspension")
         self.issuer = document.issuer_profile(
             did=self.key.did,
             name=organisation.name,
@@ -487,7 +488,10 @@ class _Signer:
             subject=subject,
             issued_at=self.now,
             valid_until=valid_until,
-            status_entry=document.status_entry(list_url=self.list_url, index=index),
+            status_entry=document.status_entries(
+                revocation_url=self.list_url, suspension_url=self.suspension_url, index=index
+            ),
+            extension=jsonld.extension_url(self.issuing.base_url),
         )
         if fmt == CredentialFormat.JWT:
             text = proofs.sign_jwt(unsigned, key=self.private, kid=self.key.verification_method)

@@ -83,20 +83,55 @@ class OfflineResolver:
         return []
 
 
+# The Open Badges 3.0 AchievementCredential JSON Schema in both editions: VC Data Model 2.0 (`validFrom`,
+# the contexts https://www.w3.org/ns/credentials/v2 then Open Badges) and VC 1.1 (`issuanceDate`).
+SCHEMA_FILES = {
+    "2.0": "ob_v3p0_achievementcredential_schema_vc2.json",
+    "1.1": "ob_v3p0_achievementcredential_schema.json",
+}
+
+
 @cache
-def ob_schema_validator() -> jsonschema.Draft201909Validator:
-    text = (
-        resources.files("skillatlas.credentials") / "schema" / "ob_v3p0_achievementcredential_schema.json"
-    ).read_text()
+def ob_schema_validator(edition: str = "2.0") -> jsonschema.Draft201909Validator:
+    text = (resources.files("skillatlas.credentials") / "schema" / SCHEMA_FILES[edition]).read_text()
     return jsonschema.Draft201909Validator(
         json.loads(text), format_checker=jsonschema.Draft201909Validator.FORMAT_CHECKER
     )
 
 
+def vc_edition(credential: dict[str, Any]) -> str:
+    """'2.0' for a credential whose first context is VC 2.0's, else '1.1'."""
+    contexts = credential.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    return "2.0" if first == jsonld.VC_V2 else "1.1"
+
+
 def schema_errors(credential: dict[str, Any]) -> list[str]:
-    """What the official Open Badges 3.0 JSON Schema finds wrong, each as 'path: message'."""
-    errors = sorted(ob_schema_validator().iter_errors(credential), key=lambda e: list(e.absolute_path))
+    """What the Open Badges 3.0 JSON Schema of the credential's VC edition finds wrong, as 'path: message'."""
+    validator = ob_schema_validator(vc_edition(credential))
+    errors = sorted(validator.iter_errors(credential), key=lambda e: list(e.absolute_path))
     return [f"{'.'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]
+
+
+def extension_pin_errors(credential: dict[str, Any]) -> list[str]:
+    """An extension context named by its published URL must be pinned by a `relatedResource` whose
+    `digestSRI` is the digest of the context we hold: then it is the same document wherever it came from."""
+    contexts = credential.get("@context")
+    related = credential.get("relatedResource")
+    related = related if isinstance(related, list) else [related] if isinstance(related, dict) else []
+    problems = []
+    for url in contexts if isinstance(contexts, list) else [contexts]:
+        if not (isinstance(url, str) and jsonld.is_extension_url(url)):
+            continue
+        digests = [r.get("digestSRI") for r in related if isinstance(r, dict) and r.get("id") == url]
+        if not digests:
+            problems.append(f"the context {url} is not pinned by a relatedResource digest")
+        elif jsonld.extension_sri() not in digests:
+            problems.append(
+                f"the context {url} is pinned to {digests[0]}, not to the published EU micro-credential "
+                f"extension ({jsonld.extension_sri()})"
+            )
+    return problems
 
 
 def _key_paths(node: Any, prefix: str = "") -> Iterator[str]:
@@ -264,13 +299,22 @@ def verify(
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise ValueError(problems[0] + more)
-        return "a valid Open Badges 3 AchievementCredential (official JSON Schema), a W3C VC 2 in shape"
+        return (
+            "a valid Open Badges 3 AchievementCredential (its JSON Schema, VC Data Model 2.0 edition), "
+            "a W3C VC 2 in shape"
+        )
 
     def check_contexts() -> str:
         contexts = credential.get("@context")
         for url in contexts if isinstance(contexts, list) else [contexts]:
-            if isinstance(url, str) and url not in jsonld.CONTEXT_FILES:
-                raise ValueError(f"unknown context {url} (contexts are never fetched)")
+            if isinstance(url, str):
+                try:
+                    jsonld.file_for(url)
+                except jsonld.UnknownContext:
+                    raise ValueError(f"unknown context {url} (contexts are never fetched)") from None
+        pins = extension_pin_errors(credential)
+        if pins:
+            raise ValueError(pins[0])
         missing = budget.run(undefined_terms, credential)
         if missing:
             raise ValueError(f"properties not defined by any context: {', '.join(missing[:5])}")
@@ -368,7 +412,11 @@ def _check_status(credential: dict[str, Any], resolver: Resolver, budget: canon.
             raise ValueError("statusListIndex is not a number") from exc
         if not isinstance(url, str) or purpose not in status.PURPOSES:
             raise ValueError("the status entry lacks statusListCredential or a known statusPurpose")
-        for list_url, list_purpose in [(url, purpose), *resolver.companion_lists(url)]:
+        named = {
+            (e.get("statusListCredential"), e.get("statusPurpose")) for e in entries if isinstance(e, dict)
+        }
+        companions = [c for c in resolver.companion_lists(url) if c not in named]
+        for list_url, list_purpose in [(url, purpose), *companions]:
             if _listed(resolver, list_url, list_purpose, index, issuer, budget):
                 raise ValueError(
                     f"{'revoked' if list_purpose == 'revocation' else 'suspended'} by the issuer"
