@@ -32,7 +32,11 @@ def engine(request: Request):  # type: ignore[no-untyped-def]
 def extract(request: Request, db: DB, data: ExtractRequest) -> list[ExtractedSkillRead]:
     """The taxonomy skills a text (job ad, CV, course description) mentions or implies, ranked, with evidence."""
     return service.extract_skills(
-        db=db, extractor=engine(request).skill_extractor(db), text=data.text, top=data.top
+        db=db,
+        extractor=engine(request).skill_extractor(db),
+        text=data.text,
+        top=data.top,
+        check_language=not data.any_language,
     )
 
 

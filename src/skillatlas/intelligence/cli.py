@@ -26,9 +26,9 @@ stderr = Console(stderr=True)
 
 def _bundled_extractor(labels_file: Path | None):  # type: ignore[no-untyped-def]
     from skillatlas.intelligence.extraction import (
-        ExtractionSettings,
         SkillExtractor,
         bundled_skill_records,
+        default_settings,
         restrict_to_labels,
     )
     from skillatlas.search.cache import EmbeddingCache
@@ -47,7 +47,7 @@ def _bundled_extractor(labels_file: Path | None):  # type: ignore[no-untyped-def
     cache = EmbeddingCache(settings.data_dir / "embeddings")
     with stderr.status(f"indexing {len(records):,} skills"):
         extractor = SkillExtractor(
-            records, settings=ExtractionSettings(backend=settings.embedding_backend), cache=cache
+            records, settings=default_settings(settings.embedding_backend), cache=cache
         )
     cache.save()
     return extractor
@@ -79,17 +79,26 @@ def extract(
     taxonomy_labels: Path = typer.Option(
         None, "--taxonomy-labels", help="Only these preferred labels (one per line) are candidates."
     ),
+    any_language: bool = typer.Option(
+        False, "--any-language", help="Find skills even in texts the language check says are not English."
+    ),
 ) -> None:
     """The ESCO skills a text mentions or implies, ranked, with scores and evidence.
 
     With --jsonl, writes one JSON object per input line to stdout:
     {"id": ..., "skills": [{"uri", "label", "score", "evidence"}, ...]} (the documented contract).
+    A text in another language gets no skills but "language" (its code) and "error" (the message that
+    names it), unless --any-language.
     """
+    from skillatlas.intelligence import language
+
     if (file is None) == (jsonl is None):
         raise InvalidInput("give either a FILE or --jsonl IN", field="file")
     items = _read_jsonl(jsonl) if jsonl is not None else None
     if file is not None and not file.is_file():
         raise InvalidInput(f"{file} is not a file", field="file")
+    if items is None and not any_language:
+        language.check_english(file.read_text(encoding="utf-8"))
     extractor = _bundled_extractor(taxonomy_labels)
     if items is None:
         found = extractor.extract(file.read_text(encoding="utf-8"), k=top)
@@ -103,6 +112,17 @@ def extract(
     ) as bar:
         task = bar.add_task("texts", total=len(items))
         for item in items:
+            other = None if any_language else language.not_english(str(item["text"]))
+            if other is not None:
+                refused = {
+                    "id": item["id"],
+                    "skills": [],
+                    "language": other.code,
+                    "error": language.message(other),
+                }
+                sys.stdout.write(json.dumps(refused, ensure_ascii=False) + "\n")
+                bar.advance(task)
+                continue
             found = extractor.extract(str(item["text"]), k=top)
             skills = [
                 {"uri": s.uri, "label": s.label, "score": s.score, "evidence": s.evidence} for s in found

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from skillatlas.intelligence.extraction import ExtractionSettings, SkillExtractor, SkillRecord
+from skillatlas.intelligence.extraction import SkillExtractor, SkillRecord, default_settings
 from skillatlas.intelligence.schemas import OccupationMatch
 from skillatlas.search.backends import get_backend
 from skillatlas.search.cache import EmbeddingCache
@@ -53,7 +53,7 @@ class IntelligenceEngine:
                 records = [SkillRecord(uri=u, label=label, alt_labels=tuple(alts or ()), description=d or "")
                            for u, label, alts, d in rows]  # fmt: skip
                 extractor = SkillExtractor(
-                    records, settings=ExtractionSettings(backend=self.backend_name), cache=self.cache
+                    records, settings=default_settings(self.backend_name), cache=self.cache
                 )
                 self.cache.save()
                 self._extractor = (version, extractor)

@@ -81,7 +81,8 @@ def skill_passages(skill: SkillRecord, settings: ExtractionSettings) -> list[str
     return list(dict.fromkeys(passages))
 
 
-def _label_key(label: str) -> str:
+def label_key(label: str) -> str:
+    """A label compared without case or punctuation."""
     # Label lists exported from different ESCO versions disagree on case and punctuation
     # ("browse, search and filter data" against "browse search and filter data").
     return " ".join(_WORD.findall(label.casefold()))
@@ -95,22 +96,22 @@ def restrict_to_labels(skills: Iterable[SkillRecord], labels: Iterable[str]) -> 
     record; every record carries the list's spelling.
     """
     skills = list(skills)
-    by_label = {_label_key(skill.label): skill for skill in skills}
+    by_label = {label_key(skill.label): skill for skill in skills}
     by_alt: dict[str, SkillRecord] = {}
     for skill in skills:
         for alt in skill.alt_labels:
-            by_alt.setdefault(_label_key(alt), skill)
+            by_alt.setdefault(label_key(alt), skill)
     wanted = list(dict.fromkeys(labels))
     # Preferred-label matches first, so a renamed label cannot claim a skill another label names exactly.
     chosen: dict[str, SkillRecord | None] = {}
     used: set[str] = set()
     for label in wanted:
-        exact = by_label.get(_label_key(label))
+        exact = by_label.get(label_key(label))
         chosen[label] = exact if exact is not None and exact.uri not in used else None
         if exact is not None:
             used.add(exact.uri)
     for label in wanted:
-        alt_match = by_alt.get(_label_key(label))
+        alt_match = by_alt.get(label_key(label))
         if chosen[label] is None and alt_match is not None and alt_match.uri not in used:
             chosen[label] = alt_match
             used.add(alt_match.uri)
@@ -142,6 +143,39 @@ def bundled_skill_records() -> list[SkillRecord]:
     ]
 
 
+#: The trained skill model (`skill_model.py`) with the fusion that bench/skill_extraction.py chose on its
+#: selection sets (SkillSkape dev "select", TECH and HOUSE; the reported figures are leave-one-set-out).
+TRAINED_SETTINGS = ExtractionSettings(
+    backend="skill-model",
+    fusion=FusionSettings(lexical_weight=0.5, coverage_weight=0.8),
+    use_clauses=True,
+    clause_weight=0.5,
+)
+
+
+def default_settings(backend: str) -> ExtractionSettings:
+    """The extraction settings for the app's embedding backend setting.
+
+    `use-m3` (the default) gets the trained skill model, which adapts that encoder, when its weights ship;
+    any other backend (`e5-small`, or `none` for lexical only) is used as it is.
+    """
+    from skillatlas.intelligence import skill_model
+
+    name = (backend or "").strip().lower()
+    if name in ("use-m3", "use", "skill-model") and skill_model.available():
+        return TRAINED_SETTINGS
+    return ExtractionSettings(backend="use-m3" if name == "skill-model" else backend)
+
+
+def extraction_backend(name: str) -> EmbeddingBackend:
+    """The embedding backend of a setting: `skill-model` is the trained model; others are search's."""
+    if name == "skill-model":
+        from skillatlas.intelligence.skill_model import skill_model_backend
+
+        return skill_model_backend()
+    return get_backend(name)
+
+
 class SkillExtractor:
     """Finds taxonomy skills in text with a hybrid (BM25 + embedding) index over the skills' texts."""
 
@@ -158,7 +192,7 @@ class SkillExtractor:
         self.skills = {skill.uri: skill for skill in skills}
         if index is None:
             index = HybridIndex(
-                backend or get_backend(self.settings.backend), fusion=self.settings.fusion, cache=cache
+                backend or extraction_backend(self.settings.backend), fusion=self.settings.fusion, cache=cache
             )
             index.add((skill.uri, skill_passages(skill, self.settings)) for skill in skills)
         self.index = index

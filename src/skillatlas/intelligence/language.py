@@ -29,6 +29,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from skillatlas.errors import InvalidInput
+
 ENGLISH = "en"
 MIN_WORDS = 8
 MIN_SHARE = 0.08
@@ -124,3 +126,29 @@ def not_english(text: str) -> Detection | None:
     """The language the text is written in when the check is sure it is not English; else None."""
     found = detect(text)
     return found if found is not None and not found.english else None
+
+
+class OtherLanguage(InvalidInput):
+    """The text is in a language the skill model does not read: every door says so, naming the language."""
+
+    code = "other_language"
+
+    def __init__(self, found: Detection) -> None:
+        super().__init__(message(found), field="text")
+        self.language = found
+
+
+def message(found: Detection) -> str:
+    """The one sentence every door shows for a text in another language."""
+    return (
+        f"text: this text is in {found.name} ({found.share:.0%} of its {found.words} words are {found.name} "
+        f"function words); skills are found in English texts only, because the skill model and the taxonomy "
+        f"are English. Translate it, or ask to find skills anyway."
+    )
+
+
+def check_english(text: str) -> None:
+    """Raises OtherLanguage when the check is sure the text is not English."""
+    found = not_english(text)
+    if found is not None:
+        raise OtherLanguage(found)

@@ -28,6 +28,8 @@ class ExtractRequest(BaseModel):
 
     text: str = Field(min_length=1, max_length=limits.MAX_EXTRACT_CHARS)
     top: int = Field(default=20, ge=1, le=100)
+    #: Find skills even in a text the language check says is not English (they are guesses then).
+    any_language: bool = False
 
 
 class ExtractedSkillRead(BaseModel):

@@ -50,16 +50,23 @@ def register_supply_source(name: str, counter: SupplyCounter) -> None:
 
 
 def extract_skills(
-    *, db: Session, extractor: Extractor, text: str, top: int = 20
+    *, db: Session, extractor: Extractor, text: str, top: int = 20, check_language: bool = False
 ) -> list[ExtractedSkillRead]:
     """The skills a text mentions or implies, ranked, each with its evidence and its id in the taxonomy.
 
-    TooLarge beyond limits.MAX_EXTRACT_CHARS: every door (API, page, CLI) says so in the same words."""
+    TooLarge beyond limits.MAX_EXTRACT_CHARS: every door (API, page, CLI) says so in the same words.
+    With `check_language`, a text the language check is sure is not English raises
+    `language.OtherLanguage` (naming the language) instead of giving English skills guessed from foreign
+    words; the extraction doors (API, page, JSONL CLI) ask for it unless the user says "anyway"."""
     if len(text) > limits.MAX_EXTRACT_CHARS:
         raise TooLarge(
             f"text: the text has {len(text):,} characters; at most {limits.MAX_EXTRACT_CHARS:,} are read",
             field="text",
         )
+    if check_language:
+        from skillatlas.intelligence.language import check_english
+
+        check_english(text)
     found = extractor.extract(text, k=top)
     ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_([s.uri for s in found]))).all())
     return [
