@@ -98,16 +98,16 @@ async def load_seal_certificate(
 
 @router.post("/seal-certificates/self-signed", response_class=HTMLResponse, response_model=None)
 async def self_signed(
-    request: Request, db: DB, actor: Actor, now: Now, organisation: Annotated[str, Form()] = ""
+    request: Request, db: DB, actor: Actor, now: Now, self_organisation: Annotated[str, Form()] = ""
 ) -> HTMLResponse | RedirectResponse:
     """Makes a self-signed seal certificate for an organisation (for trying EDCs out; not trusted by viewers)."""
     authorize(actor, "credentials.issue.open_form")
     from skillatlas.alliance import service as alliance_service
 
     try:
-        if not organisation:
+        if not self_organisation:
             raise FormErrors({"self_organisation": "Choose the organisation."})
-        found = alliance_service.get_organisation(db=db, slug=organisation)
+        found = alliance_service.get_organisation(db=db, slug=self_organisation)
         service.make_self_signed(
             db=db, actor=actor, organisation=found, issuing=issuing_for(request.app.state.settings), now=now
         )
@@ -117,6 +117,6 @@ async def self_signed(
             exc = FormErrors({"self_organisation": exc.message})
         return form_again(
             request, db, "credentials/edc/seals.html", exc,
-            {**_context(db, actor), "values": {"self_organisation": organisation}},
+            {**_context(db, actor), "values": {"self_organisation": self_organisation}},
         )  # fmt: skip
     return RedirectResponse("/seal-certificates?made=1", status_code=303)
