@@ -1,28 +1,41 @@
-// A document loader that never fetches: the DCC security loader's bundled contexts (VC 2.0, Open Badges 3.0,
-// DID, Multikey, did:key resolution) plus the SkillAtlas EU micro-credential context read from the Python
-// package, plus any status list credentials given as URL=FILE pairs.
+// A document loader for a verifier that holds only what the DCC stack ships (its security loader's bundled
+// contexts: VC 1.1 and 2.0, Open Badges 3.0, DID, Multikey, Data Integrity, Bitstring Status List; did:key
+// resolution) plus what issuers publish: a document under an origin given with --fetch-from (contexts,
+// status lists) is fetched over HTTP from that issuer's server. Nothing private to SkillAtlas is read here.
+// "--status URL=FILE" adds a status list from a file (for offline runs).
 import {readFileSync} from 'node:fs';
-import {dirname, join} from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {securityLoader} from '@digitalcredentials/security-document-loader';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const EU_MC = 'https://w3id.org/skillatlas/eu-microcredential/v1';
-const EU_MC_FILE = join(here, '..', '..', 'src', 'skillatlas', 'credentials', 'contexts',
-  'skillatlas-eu-microcredential-v1.jsonld');
-
-export function makeLoader(statics = {}) {
+export function makeLoader({statics = {}, fetchFrom = []} = {}) {
   const loader = securityLoader({fetchRemoteContexts: false});
-  loader.addStatic(EU_MC, JSON.parse(readFileSync(EU_MC_FILE, 'utf8')));
   for(const [url, document] of Object.entries(statics)) {
     loader.addStatic(url, document);
   }
-  return loader.build();
+  const shipped = loader.build();
+  const fetched = [];
+  const documentLoader = async url => {
+    if(fetchFrom.some(origin => url.startsWith(origin + '/'))) {
+      const response = await fetch(url, {headers: {Accept: 'application/ld+json, application/json'}});
+      if(!response.ok) {
+        throw new Error(`NotFoundError: ${url} answered ${response.status}`);
+      }
+      const type = response.headers.get('content-type') || '';
+      if(!/^application\/(ld\+)?json\b/.test(type)) {
+        throw new Error(`${url} is not JSON (content type "${type}")`);
+      }
+      fetched.push(url);
+      return {contextUrl: null, documentUrl: url, document: await response.json()};
+    }
+    return shipped(url);
+  };
+  documentLoader.fetched = fetched;
+  return documentLoader;
 }
 
-// "--status URL=FILE" pairs and the remaining positional arguments.
+// "--status URL=FILE" pairs, "--fetch-from ORIGIN" (repeatable), other "--name value" options, positionals.
 export function parseArgs(argv) {
   const statics = {};
+  const fetchFrom = [];
   const positional = [];
   const options = {};
   for(let i = 0; i < argv.length; i++) {
@@ -30,11 +43,15 @@ export function parseArgs(argv) {
     if(arg === '--status') {
       const [url, file] = argv[++i].split(/=(.*)/s);
       statics[url] = JSON.parse(readFileSync(file, 'utf8'));
+    } else if(arg === '--fetch-from') {
+      fetchFrom.push(argv[++i].replace(/\/+$/, ''));
+    } else if(arg === '--sample') {
+      options.sample = true;
     } else if(arg.startsWith('--')) {
       options[arg.slice(2)] = argv[++i];
     } else {
       positional.push(arg);
     }
   }
-  return {statics, positional, options};
+  return {statics, fetchFrom, positional, options};
 }
