@@ -88,6 +88,12 @@ ENTRIES: dict[tuple[str, str], Case] = {
         fixed("/api/experts/requests"),
         json=lambda role, w: {"organisation": ORG_X, "title": "Pack review", "skills": _skills(role, w)},
     ),
+    # Confirming or removing skills found in the bio: the expert's own or the office's (an empty review here).
+    ("POST", "/api/experts/profiles/{person_id}/derived-skills"): Case(
+        SELF_AND_OFFICE,
+        _url("/api/experts/profiles/{person}/derived-skills"),
+        json=lambda role, w: {"confirm": [], "remove": []},
+    ),
     ("GET", "/api/experts/requests"): Case(STAFF, fixed("/api/experts/requests")),
     ("GET", "/api/experts/requests/{request_id}"): Case(STAFF, _url("/api/experts/requests/{id}")),
     ("GET", "/api/experts/requests/{request_id}/shortlist"): Case(
@@ -114,6 +120,14 @@ ENTRIES: dict[tuple[str, str], Case] = {
     ("GET", "/experts/profile"): Case(USERS, fixed("/experts/profile")),
     ("POST", "/experts/profile"): Case(
         USERS, fixed("/experts/profile"), form=lambda role, w: {"headline": f"{role} expert", "consent": "on"}
+    ),
+    # One's own profile only: the matrix's expert holds the skill as a claim (422: not found in the bio), the
+    # other users have no expert profile (404); visitors are sent to log in.
+    ("POST", "/experts/profile/derived"): Case(
+        USERS,
+        fixed("/experts/profile/derived"),
+        form=lambda role, w: {"uri": w.extra["skill_uri"], "action": "confirm"},
+        ok=frozenset({303, 404, 422}),
     ),
     ("GET", "/experts/proposals"): Case(USERS, fixed("/experts/proposals")),
     ("POST", "/experts/proposals/{proposal_id}/status"): Case(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from skillatlas.experts import files, service
 from skillatlas.experts.schemas import (
+    DerivedSkillsReview,
     ExpertiseRequestIn,
     ExpertiseRequestRead,
     ExpertProfileIn,
@@ -29,25 +30,30 @@ def engine(request: Request) -> service.MatchingEngine:
     return service.engine_for(settings.data_dir, settings.embedding_backend)
 
 
-def extractor(request: Request, db: DB) -> service.Extractor:
-    """Finds skill URIs in a request's text with the shared skill extractor."""
-    from skillatlas.intelligence.engine import engine_for
-
+def extractor(request: Request, db: DB) -> service.SkillFinder:
+    """Finds skills in a text with the shared skill extractor (`service.skill_finder`, as every door does)."""
     settings = request.app.state.settings
-
-    def extract(text: str) -> list[str]:
-        found = (
-            engine_for(settings.data_dir, settings.embedding_backend).skill_extractor(db).extract(text, k=5)
-        )
-        return [skill.uri for skill in found]
-
-    return extract
+    return service.skill_finder(db, settings.data_dir, settings.embedding_backend)
 
 
 @router.put("/profiles/{person_id}", response_model=ExpertProfileRead)
-def save_profile(db: DB, actor: Actor, at: Now, person_id: int, data: ExpertProfileIn) -> ExpertProfileRead:
-    """Registers or updates an expert profile (the expert or the office); `consent: false` unlists it."""
-    service.save_profile(db=db, actor=actor, person_id=person_id, data=data, now=at)
+def save_profile(
+    request: Request, db: DB, actor: Actor, at: Now, person_id: int, data: ExpertProfileIn
+) -> ExpertProfileRead:
+    """Registers or updates an expert profile (the expert or the office); `consent: false` unlists it.
+
+    A new or changed headline and bio are read for skills: they appear in `skills` with source `derived` and
+    their evidence sentence, for the expert to confirm or remove (`POST .../derived-skills`)."""
+    service.save_profile(
+        db=db, actor=actor, person_id=person_id, data=data, now=at, find=extractor(request, db)
+    )
+    return service.get_profile(db=db, actor=actor, person_id=person_id)
+
+
+@router.post("/profiles/{person_id}/derived-skills", response_model=ExpertProfileRead)
+def review_derived(db: DB, actor: Actor, person_id: int, data: DerivedSkillsReview) -> ExpertProfileRead:
+    """Confirms skills found in the bio (they become the expert's own claims) or removes them."""
+    service.review_derived(db=db, actor=actor, person_id=person_id, confirm=data.confirm, remove=data.remove)
     return service.get_profile(db=db, actor=actor, person_id=person_id)
 
 

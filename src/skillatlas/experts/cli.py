@@ -40,11 +40,16 @@ def import_file(
         False, "--dry-run", help="Check every row and list the problems; save nothing."
     ),
 ) -> None:
-    """Import experts (with their consent) from the template; one transaction: a bad row saves nothing."""
+    """Import experts (with their consent) from the template; one transaction: a bad row saves nothing.
+
+    A row without skills is read from its headline and bio: the skills found are marked derived, each with
+    its evidence sentence, for the expert to confirm or remove (`skillatlas experts derived`)."""
     rows = files.read_rows(file)
-    with unit_of_work(open_database()) as db:
+    settings = get_settings()
+    with unit_of_work(open_database(settings)) as db:
+        find = service.skill_finder(db, settings.data_dir, settings.embedding_backend)
         report = service.import_experts(
-            db=db, actor=SYSTEM, rows=rows, now=dt.datetime.now(dt.UTC), dry_run=dry_run
+            db=db, actor=SYSTEM, rows=rows, now=dt.datetime.now(dt.UTC), dry_run=dry_run, find=find
         )
         if report.problems:
             table = Table("Row", "Field", "Problem", title=f"{len(report.problems)} problem(s)")
@@ -119,7 +124,9 @@ def match(
     top: int = typer.Option(10, "--top", min=1, max=1000, help="Experts per request."),
     out: Path = typer.Option(None, "--out", help="Write the results here instead of standard output."),
 ) -> None:
-    """Rank experts for each request: one JSON line per request with expert_id, external_id, score, reasons."""
+    """Rank experts for each request: one JSON line per request with expert_id, external_id, score, reasons.
+
+    A request without skills gets them from its title and text, as the request page and API do."""
     from sqlalchemy import select
 
     from skillatlas.taxonomy.models import Skill
@@ -136,6 +143,12 @@ def match(
                     raise InvalidInput(
                         f"request {request.id!r}: unknown skill URI {skill.uri!r}", field="jsonl"
                     )
+        find = service.skill_finder(db, settings.data_dir, settings.embedding_backend)
+        found = {
+            n: find(service.request_text(r.title, r.text), service.SKILLS_PER_REQUEST)
+            for n, r in enumerate(requests)
+            if not r.skills
+        }
         snapshot = service.engine_for(settings.data_dir, settings.embedding_backend).snapshot(db)
         snapshot = service.Snapshot(
             service.with_track_record(db, snapshot.pool), snapshot.texts, snapshot.headlines
@@ -144,13 +157,18 @@ def match(
     with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(), console=progress_console,
                   transient=True) as progress:  # fmt: skip
         task = progress.add_task("match", total=len(requests))
-        for request in requests:
+        for n, request in enumerate(requests):
             mode = "either" if request.remote is None else ("remote" if request.remote else "on_site")
-            query = MatchQuery(skills=[(s.uri, s.level.value) for s in request.skills],
+            extracted = found.get(n, [])
+            query = MatchQuery(skills=[(s.uri, s.level.value) for s in request.skills]
+                               + [(s.uri, s.level) for s in extracted],
                                languages=[code.lower() for code in request.languages],
                                country=request.country.upper() if request.country else None, work_mode=mode,
-                               today=today)  # fmt: skip
-            matches = service.match_query(snapshot, query, f"{request.title}\n{request.text}", top)
+                               today=today, labels={s.uri: s.label for s in extracted},
+                               extracted=frozenset(s.uri for s in extracted))  # fmt: skip
+            matches = service.match_query(
+                snapshot, query, service.request_text(request.title, request.text), top
+            )
             result: dict[str, Any] = {"id": request.id, "experts": [
                 {"expert_id": m.person_id, "external_id": m.external_id, "score": m.score, "reasons": m.reasons}
                 for m in matches]}  # fmt: skip
@@ -162,6 +180,40 @@ def match(
         console.print(f"{len(lines)} request(s) matched: {out}")
     else:
         sys.stdout.write(text)
+
+
+@app.command("derived")
+@friendly_errors
+def derived(
+    expert: str = typer.Argument(..., help="The expert's id in the import file (external_id)."),
+    confirm: list[str] = typer.Option(
+        [], "--confirm", help="A skill found in the bio to keep (label or URI)."
+    ),
+    remove: list[str] = typer.Option(
+        [], "--remove", help="A skill found in the bio to remove (label or URI)."
+    ),
+) -> None:
+    """The skills found in an expert's bio with the sentence each was found in; confirm or remove them."""
+    with unit_of_work(open_database()) as db:
+        person_id = service.person_of_external_id(db, expert)
+        pending = {s.uri: s for s in service.derived_skills(db=db, actor=SYSTEM, person_id=person_id)}
+        by_name = {**{s.label.lower(): uri for uri, s in pending.items()}, **{uri: uri for uri in pending}}
+
+        def uris(names: list[str]) -> list[str]:
+            for name in names:
+                if name.lower() not in by_name and name not in by_name:
+                    raise InvalidInput(f"{name!r} is not a skill found in {expert}'s bio", field="skills")
+            return [by_name.get(name.lower(), by_name.get(name, "")) for name in names]
+
+        if confirm or remove:
+            service.review_derived(db=db, actor=SYSTEM, person_id=person_id, confirm=uris(confirm),
+                                   remove=uris(remove))  # fmt: skip
+            console.print(f"{expert}: {len(confirm)} confirmed, {len(remove)} removed")
+            return
+    table = Table("Skill", "Level", "Found in", title=f"Skills found in {expert}'s bio, not yet confirmed")
+    for s in pending.values():
+        table.add_row(s.label, s.level.value, s.evidence)
+    console.print(table)
 
 
 @app.command("report")

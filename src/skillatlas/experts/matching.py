@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,9 +13,11 @@ from skillatlas.search.backends import EmbeddingBackend
 from skillatlas.search.lexical import LexicalIndex, tokenize
 
 LEVELS = ("awareness", "practitioner", "expert")
-SOURCES = ("claimed", "assessed", "credentialed")
-#: A verified skill weighs more than a claim.
-SOURCE_WEIGHT = np.array([0.7, 0.85, 1.0], dtype=np.float32)
+SOURCES = ("claimed", "assessed", "credentialed", "derived")
+#: A verified skill weighs more than a claim; a skill only found in the expert's bio (derived, not confirmed by
+#: them) less than a claim.
+SOURCE_WEIGHT = np.array([0.7, 0.85, 1.0, 0.5], dtype=np.float32)
+DERIVED = SOURCES.index("derived")
 CEFR = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 #: The level a request's language needs: independent user (B2) or better.
 WORKING_LANGUAGE = CEFR.index("B2") + 1
@@ -29,6 +32,9 @@ MODES = ("remote", "on_site", "either")
 # an expert found by text alone also needing a combined relevance (words and meaning, before the small
 # adjustments for place, track record and fairness) of at least MIN_RELEVANCE. With nobody left the page
 # says "no suitable expert yet".
+# Issue 16: a skill is real evidence on its own only when the request chose it and the expert claimed or
+# proved it. A skill matched on a guess of either side (derived from the expert's bio, or extracted from the
+# request's text) needs the combined relevance too: one weak guess scored 0.01 and was listed.
 # DENSE_FLOOR was read off the demo's experts: with use-m3 a matching request reaches 0.30-0.54 and an
 # unrelated one ("sourdough bakery", "knitting", "orchestra staff") at most 0.09; e5-small puts everything
 # at 0.75-0.81 and a matching request at 0.88-0.89.
@@ -82,6 +88,7 @@ class ExpertPool:
     rating_count: np.ndarray
     day_rates: np.ndarray | None = None  # EUR, 0 where not stated
     regions: dict[str, np.ndarray] = field(default_factory=dict)  # NUTS code -> served (bool) per expert
+    evidence: list[Mapping[str, str]] = field(default_factory=list)  # per expert: skill uri -> sentence
     skill_column: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -109,6 +116,7 @@ class ExpertRecord:
     rating_mean: float = 0.0
     rating_count: int = 0
     day_rate: int | None = None
+    evidence: Mapping[str, str] = field(default_factory=dict)  # skill uri -> the sentence that evidences it
 
 
 def build_pool(records: Sequence[ExpertRecord], skill_labels: dict[str, str]) -> ExpertPool:
@@ -163,6 +171,7 @@ def build_pool(records: Sequence[ExpertRecord], skill_labels: dict[str, str]) ->
         rating_count=np.array([r.rating_count for r in records], dtype=np.int32),
         day_rates=np.array([r.day_rate or 0 for r in records], dtype=np.float32),
         regions=regions,
+        evidence=[r.evidence for r in records],
     )  # fmt: skip
 
 
@@ -181,6 +190,8 @@ class MatchQuery:
     today: dt.date = dt.date(2026, 1, 1)
     labels: Mapping[str, str] = field(default_factory=dict)  # skill labels for the reasons
     max_day_rate: float | None = None  # the budget divided by the days of effort
+    # skill uris found in the request's text, not chosen by the requester
+    extracted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +234,17 @@ def hard_filter(pool: ExpertPool, query: MatchQuery) -> np.ndarray:
 
 def structured_scores(pool: ExpertPool, query: MatchQuery) -> tuple[np.ndarray, list[int | None], list[int]]:
     """Per expert the mean credit over the required skills (1 = every skill at its level, credentialed)."""
+    total, columns, minimums, _ = _structured(pool, query)
+    return total, columns, minimums
+
+
+def _structured(
+    pool: ExpertPool, query: MatchQuery
+) -> tuple[np.ndarray, list[int | None], list[int], np.ndarray]:
+    """The structured credit, and who holds a requested skill that is evidence on its own (chosen, not derived)."""
     n = len(pool)
     total = np.zeros(n, dtype=np.float32)
+    firm = np.zeros(n, dtype=bool)
     columns: list[int | None] = []
     minimums: list[int] = []
     for uri, level in query.skills:
@@ -238,9 +258,11 @@ def structured_scores(pool: ExpertPool, query: MatchQuery) -> tuple[np.ndarray, 
         levels = pool.levels[lo:hi].astype(np.float32)
         level_credit = np.where(levels >= minimum, 1.0, 0.5 * levels / minimum)
         total[pool.rows[lo:hi]] += level_credit * SOURCE_WEIGHT[pool.sources[lo:hi]]
+        if uri not in query.extracted:
+            firm[pool.rows[lo:hi][pool.sources[lo:hi] != DERIVED]] = True
     if query.skills:
         total /= len(query.skills)
-    return total, columns, minimums
+    return total, columns, minimums, firm
 
 
 def _normalised(values: np.ndarray, keep: np.ndarray, *, floor_at_median: bool = False) -> np.ndarray:
@@ -264,20 +286,21 @@ def rank(
     weights: Weights | None = None,
     only: int | None = None,
     dense_floor: float | None = None,
+    shared_words: Callable[[int], list[str]] | None = None,
 ) -> list[Match]:
     """The best `k` relevant experts that pass the hard constraints, by structured fit, text and fairness.
 
     `lexical` and `dense` are raw text scores of the request against every expert (BM25, cosine), or None;
     a cosine below `dense_floor` (the backend's DENSE_FLOOR) counts as no similarity at all.
     `only` (a person id) scores that one expert exactly as the shortlist would, or returns nothing when the
-    hard constraints exclude them.
+    hard constraints exclude them. `shared_words(i)`: the request's words in expert i's text, for the reasons.
     """
     w = weights or Weights()
     n = len(pool)
     if n == 0:
         return []
     keep = hard_filter(pool, query)
-    structured, columns, minimums = structured_scores(pool, query)
+    structured, columns, minimums, firm = _structured(pool, query)
     lex = _normalised(lexical, keep) if lexical is not None else np.zeros(n, dtype=np.float32)
     den = (
         _normalised(dense, keep, floor_at_median=True) if dense is not None else np.zeros(n, dtype=np.float32)
@@ -291,7 +314,7 @@ def rank(
         wl, wd = float(lexical is not None), float(dense is not None)
     total_weight = ws + wl + wd or 1.0
     score = (ws * structured + wl * lex + wd * den) / total_weight
-    relevant = (structured > 0) | (((lex >= MIN_LEXICAL_SHARE) | (den > 0)) & (score >= MIN_RELEVANCE))
+    relevant = firm | (((structured > 0) | (lex >= MIN_LEXICAL_SHARE) | (den > 0)) & (score >= MIN_RELEVANCE))
     score += _soft(pool, query, w)
     eligible = keep & relevant
     if only is not None:
@@ -310,7 +333,18 @@ def rank(
             structured=round(float(structured[i]), 4),
             lexical=round(float(lex[i]), 4),
             dense=round(float(den[i]), 4),
-            reasons=explain(pool, query, int(i), columns, minimums, w, lex[i], den[i]),
+            reasons=explain(
+                pool,
+                query,
+                int(i),
+                columns,
+                minimums,
+                w,
+                lex[i],
+                den[i],
+                raw_dense=float(dense[i]) if dense is not None else None,
+                words=shared_words(int(i)) if shared_words is not None and lex[i] > 0 else (),
+            ),
         )
         for i in top
     ]
@@ -354,8 +388,12 @@ def explain(
     w: Weights,
     lexical: float,
     dense: float,
+    *,
+    raw_dense: float | None = None,
+    words: Sequence[str] = (),
 ) -> list[str]:
-    """Plain-words reasons for one expert's place on the shortlist."""
+    """Plain-words reasons for one expert's place on the shortlist: each requested skill held (with the sentence
+    of the profile that evidences it) or missing, the request's words found in the profile, and the rest."""
     reasons: list[str] = []
     for (uri, level), j, minimum in zip(query.skills, columns, minimums, strict=True):
         label = pool.skill_labels[j] if j is not None else query.labels.get(uri, uri)
@@ -369,12 +407,16 @@ def explain(
             continue
         has = LEVELS[pool.levels[hit] - 1]
         source = SOURCES[pool.sources[hit]]
+        sentence = pool.evidence[i].get(uri, "") if pool.evidence else ""
+        said = f': "{_short(sentence)}"' if sentence else ""
         if pool.levels[hit] >= minimum:
-            reasons.append(f"covers {label} at {has} level ({source})")
+            reasons.append(f"covers {label} at {has} level ({source}){said}")
         else:
-            reasons.append(f"partly covers {label}: {has}, {level} asked ({source})")
-    if lexical > 0 or dense > 0:
-        reasons.append(f"profile text matches the request (words {lexical:.2f}, meaning {dense:.2f})")
+            reasons.append(f"partly covers {label}: {has}, {level} asked ({source}){said}")
+    if words:
+        reasons.append("profile uses the request's words: " + ", ".join(words))
+    if dense > 0 and raw_dense is not None:
+        reasons.append(f"profile close in meaning to the request (similarity {raw_dense:.2f})")
     for code in query.languages:
         reasons.append(f"speaks {code} at {CEFR[pool.languages[code][i] - 1]}")
     if query.starts_on and query.ends_on:
@@ -406,6 +448,14 @@ def explain(
     return reasons
 
 
+_WORD = re.compile(r"[A-Za-z0-9][\w+#.-]*[\w+#]|[A-Za-z0-9]")
+
+
+def _short(sentence: str, limit: int = 160) -> str:
+    sentence = " ".join(sentence.split()).replace('"', "'")
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 class TextIndex:
     """BM25 and embeddings over experts' texts (bio, headline, skill labels), scoring every expert at once.
 
@@ -428,6 +478,7 @@ class TextIndex:
         """`terms`, when given, are the texts already tokenised (large synthetic pools skip the tokenizer)."""
         self.backend = backend
         self.dense_pool = dense_pool
+        self.texts = texts
         self.lexical = LexicalIndex()
         self.lexical.build(terms if terms is not None else [tokenize(t) for t in texts])
         if vectors is None and backend.dim:
@@ -445,6 +496,17 @@ class TextIndex:
         """BM25 of every expert for the text, or None when the text has no words."""
         terms = tokenize(text)
         return self.lexical.scores(terms) if terms else None
+
+    def shared_words(self, text: str, i: int, limit: int = 8) -> list[str]:
+        """The words of expert i's text whose stems the request's text has, as the expert wrote them."""
+        wanted = set(tokenize(text))
+        found: dict[str, str] = {}
+        for word in _WORD.findall(self.texts[i]) if i < len(self.texts) else ():
+            lowered = word.lower()
+            stems = tokenize(lowered)
+            if stems and stems[0] in wanted and stems[0] not in found:
+                found[stems[0]] = lowered
+        return list(found.values())[:limit]
 
     def dense_scores(self, text: str) -> np.ndarray | None:
         """Cosine of every expert for the text (see the class), or None without embeddings or text."""

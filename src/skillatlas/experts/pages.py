@@ -45,7 +45,12 @@ router = APIRouter(include_in_schema=False)
 EU_LANGUAGES = ("bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv",
                 "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv")  # fmt: skip
 LEVEL_WORDS = ", ".join(level.value for level in SkillLevel)
-SOURCE_WORDS = {"claimed": "own claim", "assessed": "assessed", "credentialed": "proven by a credential"}
+SOURCE_WORDS = {
+    "claimed": "own claim",
+    "assessed": "assessed",
+    "credentialed": "proven by a credential",
+    "derived": "found in the bio",
+}
 EMPTY_ROWS = 2  # blank rows offered below the filled ones (languages, periods)
 
 
@@ -104,8 +109,19 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+@_reason(r"^profile uses the request's words: (.+)$")
+def _words(words: str) -> str:
+    return f"the profile uses the request's words: {words}"
+
+
+@_reason(r"^profile close in meaning to the request \(similarity ([\d.-]+)\)$")
+def _meaning(similarity: str) -> str:
+    return f"the profile is close to the request in meaning (similarity {similarity} out of 1)"
+
+
 @_reason(r"^profile text matches the request \(words ([\d.]+), meaning ([\d.]+)\)$")
 def _text(words: str, meaning: str) -> str:
+    """Reasons stored with proposals made before issue 16."""
     if float(words) > 0 and float(meaning) > 0:
         return "the profile uses the request's words and is close to it in meaning"
     if float(words) > 0:
@@ -163,14 +179,18 @@ def _missing(label: str, level: str) -> str:
     return f"does not list {label} ({level} level asked)"
 
 
-@_reason(r"^(covers .+ at \w+ level) \((\w+)\)$")
-def _covers(text: str, source: str) -> str:
-    return f"{text} ({SOURCE_WORDS.get(source, source)})"
+def _said(sentence: str | None) -> str:
+    return f": “{sentence}”" if sentence else ""
 
 
-@_reason(r"^partly covers (.+): (\w+), (\w+) asked \((\w+)\)$")
-def _partly(label: str, has: str, asked: str, source: str) -> str:
-    return f"partly covers {label}: {has} level, {asked} asked ({SOURCE_WORDS.get(source, source)})"
+@_reason(r'^(covers .+? at \w+ level) \((\w+)\)(?:: "(.*)")?$')
+def _covers(text: str, source: str, sentence: str | None = None) -> str:
+    return f"{text} ({SOURCE_WORDS.get(source, source)}){_said(sentence)}"
+
+
+@_reason(r'^partly covers (.+?): (\w+), (\w+) asked \((\w+)\)(?:: "(.*)")?$')
+def _partly(label: str, has: str, asked: str, source: str, sentence: str | None = None) -> str:
+    return f"partly covers {label}: {has} level, {asked} asked ({SOURCE_WORDS.get(source, source)}){_said(sentence)}"
 
 
 def readable_reason(reason: str) -> str:
@@ -328,7 +348,8 @@ def _profile_context(
         "values": values,
         "profile": profile,
         "picked": picked,
-        "proven": [s for s in skills if s.source != SkillSource.CLAIMED],
+        "proven": [s for s in skills if s.source not in (SkillSource.CLAIMED, SkillSource.DERIVED)],
+        "derived": [s for s in skills if s.source == SkillSource.DERIVED],
         "sources": SOURCE_WORDS,
         "modes": WorkMode,
         "sectors": SECTORS,
@@ -397,7 +418,9 @@ async def save_profile(request: Request, db: DB, actor: Actor, at: Now) -> HTMLR
             lambda: _picked_claims(db, values),
         )
         people_service.save_claims(db=db, actor=actor, person_id=person_id, skills=claims, replace=True)
-        service.save_profile(db=db, actor=actor, person_id=person_id, data=data, now=at)
+        # reading the bio for skills is CPU work: in the thread pool, never on the event loop
+        await run_in_threadpool(service.save_profile, db=db, actor=actor, person_id=person_id, data=data, now=at,
+                                find=extractor(request, db))  # fmt: skip
     except SkillAtlasError as exc:
         error = _renumber(_skill_words(exc), renumber)
         picked = picked_skills(db, skills_from_form(values))
@@ -405,6 +428,19 @@ async def save_profile(request: Request, db: DB, actor: Actor, at: Now) -> HTMLR
             request, db, "experts/profile.html", error, _profile_context(db, person_id, values, picked)
         )
     return RedirectResponse("/experts/profile?saved=1", status_code=303)
+
+
+@router.post("/experts/profile/derived", response_model=None)
+async def review_derived(request: Request, db: DB, actor: Actor) -> RedirectResponse:
+    """Confirms (keeps as the expert's own claim) or removes one skill found in the bio."""
+    person_id = _me(actor)
+    values = await form_values(request)
+    uri, action = values.get("uri", ""), values.get("action", "")
+    if action not in ("confirm", "remove"):
+        raise InvalidInput("action: choose Keep or Remove", field="action")
+    service.review_derived(db=db, actor=actor, person_id=person_id, confirm=[uri] if action == "confirm" else [],
+                           remove=[uri] if action == "remove" else [])  # fmt: skip
+    return RedirectResponse("/experts/profile?saved=1#found-in-bio", status_code=303)
 
 
 # --- proposals to me ---------------------------------------------------------------------------------
@@ -509,7 +545,10 @@ def new_request(request: Request, db: DB, actor: Actor) -> HTMLResponse:
     # Prefilled by a link (the innovation self-assessment's gaps): organisation, title, description, skills.
     query = request.query_params
     values.update({k: query[k][:20_000] for k in ("organisation", "title", "description") if query.get(k)})
-    prefill = {"skills.uri": query.getlist("skills.uri")[:50], "skills.level": query.getlist("skills.level")[:50]}
+    prefill = {
+        "skills.uri": query.getlist("skills.uri")[:50],
+        "skills.level": query.getlist("skills.level")[:50],
+    }
     picked = picked_skills(db, skills_from_form(prefill, "skills"))
     return templates.TemplateResponse(
         request, "experts/request_form.html", _request_context(db, actor, values, picked)

@@ -256,3 +256,10 @@ class NeededField(BaseModel):
     requests: int
     experts: int
     gap: float
+
+
+class DerivedSkillsReview(_Input):
+    """Skills found in an expert's bio (source `derived`), by URI: confirmed as the expert's own, or removed."""
+
+    confirm: list[str] = Field(default_factory=list, max_length=200)
+    remove: list[str] = Field(default_factory=list, max_length=200)

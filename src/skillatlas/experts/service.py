@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from skillatlas.experts.schemas import (
 )
 from skillatlas.mail import notify as mail_notify
 from skillatlas.people import service as people_service
-from skillatlas.people.models import Person, PersonSkill
+from skillatlas.people.models import Person, PersonSkill, SkillSource
 from skillatlas.privacy import service as privacy
 from skillatlas.privacy.models import ConsentPurpose
 from skillatlas.search.backends import get_backend
@@ -70,6 +70,155 @@ def pseudonym(person_id: int) -> str:
     return f"Expert #{person_id}"
 
 
+# --- skills found in free text (bios and requests) ------------------------------------------------
+
+#: How many skills a text gives at most: chosen on the dev half of bench/experts_bios_quality.py.
+SKILLS_PER_BIO = 10
+SKILLS_PER_REQUEST = 5
+#: A found skill is kept when it scores at least this share of the text's best one: the tail of a ranking
+#: over 13,939 skills is noise.
+RELATIVE_FLOOR = 0.5
+#: ... and when its evidence sentence has a word of the skill's name: the extractor's scores are relative to
+#: the text, so a bio about something the taxonomy lacks still gets "its best" skills (a hydrogen consultant got
+#: "battery design" from the fixture's 38 skills). Chosen on the dev half of bench/experts_bios_quality.py.
+REQUIRE_SHARED_WORD = True
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedSkill:
+    """A skill found in a text, with the sentence that evidences it; the expert has not confirmed it."""
+
+    uri: str
+    label: str
+    evidence: str
+    score: float
+    level: str = "practitioner"
+    source_index: int = SOURCES.index("derived")
+
+
+def skills_from_extracted(
+    found: Sequence[Any], *, limit: int, shared_word: bool = REQUIRE_SHARED_WORD
+) -> list[DerivedSkill]:
+    """The extractor's ranked skills (uri, label, score, evidence) cut to the confident head of the ranking."""
+    from skillatlas.search.lexical import tokenize
+
+    ranked = sorted(found, key=lambda s: -s.score)
+    if not ranked:
+        return []
+    top = ranked[0].score
+    kept = [s for s in ranked if top <= 0 or s.score >= RELATIVE_FLOOR * top]
+    if shared_word:
+        kept = [s for s in kept if set(tokenize(s.label)) & set(tokenize(s.evidence))]
+    return [
+        DerivedSkill(uri=s.uri, label=s.label, evidence=s.evidence, score=float(s.score))
+        for s in kept[:limit]
+    ]
+
+
+SkillFinder = Callable[[str, int], list[DerivedSkill]]
+
+
+def skill_finder(db: Session, data_dir: Path, backend: str) -> SkillFinder:
+    """Finds skills in a text (a bio, a request) with the platform's one extractor, through the intelligence
+    service: every door (page, API, CLI, import) that needs skills from text asks this function, so the same
+    text gives the same skills everywhere."""
+    from skillatlas.intelligence import service as intelligence
+    from skillatlas.intelligence.engine import engine_for as intelligence_engine
+
+    def find(text: str, limit: int) -> list[DerivedSkill]:
+        if not text.strip():
+            return []
+        extractor = intelligence_engine(data_dir, backend).skill_extractor(db)
+        found = intelligence.extract_skills(db=db, extractor=extractor, text=text, top=max(limit, 20))
+        return skills_from_extracted(found, limit=limit)
+
+    return find
+
+
+def request_text(title: str, description: str) -> str:
+    """What matching and extraction read of a request."""
+    return "\n".join(part for part in (title.strip(), description.strip()) if part)
+
+
+def derive_skills(
+    *, db: Session, person_id: int, text: str, find: SkillFinder, limit: int = SKILLS_PER_BIO
+) -> list[DerivedSkill]:
+    """Replaces the person's derived skills with those found in `text` (their bio), each with its evidence
+    sentence; claimed, assessed and credentialed skills are never touched, nor replaced by a derived one."""
+    found = find(text, limit)
+    records = {
+        r.skill_id: r for r in db.scalars(select(PersonSkill).where(PersonSkill.person_id == person_id))
+    }
+    ids = dict(db.execute(select(Skill.uri, Skill.id).where(Skill.uri.in_([s.uri for s in found]))).all())
+    keep: set[int] = set()
+    added = []
+    for skill in found:
+        skill_id = ids.get(skill.uri)
+        if skill_id is None:
+            continue
+        record = records.get(skill_id)
+        if record is not None and record.source != SkillSource.DERIVED:
+            continue
+        keep.add(skill_id)
+        if record is None:
+            record = PersonSkill(person_id=person_id, skill_id=skill_id, source=SkillSource.DERIVED)
+            db.add(record)
+            records[skill_id] = record
+        record.level, record.evidence = skill.level, skill.evidence[:500]
+        added.append(skill)
+    for skill_id, record in records.items():
+        if record.source == SkillSource.DERIVED and skill_id not in keep:
+            db.delete(record)
+    db.flush()
+    return added
+
+
+def derived_skills(*, db: Session, actor: Principal, person_id: int) -> list[Any]:
+    """The skills found in the expert's bio and not yet confirmed, each with its evidence sentence."""
+    authorize(actor, "expert.profile.read", person_id=person_id)
+    skills = people_service.skills_of(db=db, actor=SYSTEM, person_id=person_id)
+    return [s for s in skills if s.source == SkillSource.DERIVED]
+
+
+def person_of_external_id(db: Session, external_id: str) -> int:
+    """The expert imported under this id (the import file's `external_id`)."""
+    found = db.scalar(select(ExpertProfile.person_id).where(ExpertProfile.external_id == external_id))
+    if found is None:
+        raise NotFound(f"no expert with the id {external_id!r}", field="expert")
+    return found
+
+
+def review_derived(
+    *, db: Session, actor: Principal, person_id: int, confirm: Sequence[str] = (), remove: Sequence[str] = ()
+) -> None:
+    """The expert confirms skills found in their bio (they become their own claims, evidence kept) or removes
+    them; the office may do it for them. A skill that is not derived is named as such."""
+    from skillatlas.people.schemas import PersonSkillIn
+
+    authorize(actor, "expert.profile.write", person_id=person_id)
+    _profile(db, person_id)
+    uris = [*confirm, *remove]
+    rows = {
+        uri: record
+        for record, uri in db.execute(
+            select(PersonSkill, Skill.uri).join(Skill, Skill.id == PersonSkill.skill_id)
+            .where(PersonSkill.person_id == person_id, Skill.uri.in_(uris))
+        ).all()
+    }  # fmt: skip
+    for uri in uris:
+        record = rows.get(uri)
+        if record is None or record.source != SkillSource.DERIVED:
+            raise InvalidInput(f"skills: {uri!r} is not a skill found in this expert's bio", field="skills")
+    if confirm:
+        people_service.save_claims(db=db, actor=actor, person_id=person_id, skills=[
+            PersonSkillIn(uri=uri, level=rows[uri].level, evidence=rows[uri].evidence) for uri in confirm
+        ])  # fmt: skip
+    for uri in remove:
+        people_service.remove_skill(db=db, actor=actor, person_id=person_id, uri=uri)
+    audit.record(db=db, actor=actor, action="expert.skills.review", object_type="person", object_id=person_id,
+                 details={"confirmed": list(confirm), "removed": list(remove)})  # fmt: skip
+
+
 # --- profiles ------------------------------------------------------------------------------------
 
 
@@ -90,8 +239,12 @@ def save_profile(
     data: ExpertProfileIn,
     now: dt.datetime,
     external_id: str | None = None,
+    find: SkillFinder | None = None,
 ) -> ExpertProfile:
-    """Creates or updates an expert profile. Listing needs consent; saving without it withdraws the listing."""
+    """Creates or updates an expert profile. Listing needs consent; saving without it withdraws the listing.
+
+    With `find`, a new or changed headline and bio are read for skills: they are recorded as derived (each with
+    its evidence sentence) for the expert to confirm or remove."""
     person = people_service.get(db=db, person_id=person_id)
     authorize(actor, "expert.profile.write", person_id=person.id)
     _check_availability(data, now.date())
@@ -105,6 +258,9 @@ def save_profile(
             )
         profile = ExpertProfile(person_id=person_id)
         db.add(profile)
+    text_before = (
+        None if profile.person_id is None or profile.bio is None else (profile.headline, profile.bio)
+    )
     values = data.model_dump(exclude={"consent", "languages", "availability"})
     for key, value in values.items():
         setattr(profile, key, value)
@@ -124,6 +280,8 @@ def save_profile(
                            given=data.consent, now=now, source="expert profile")  # fmt: skip
     profile.updated_at = now
     db.flush()
+    if find is not None and text_before != (data.headline, data.bio):
+        derive_skills(db=db, person_id=person_id, text=request_text(data.headline, data.bio), find=find)
     audit.record(db=db, actor=actor, action="expert.profile.write", object_type="person", object_id=person_id)
     return profile
 
@@ -301,14 +459,18 @@ def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = N
         ExpertProfile.listed.is_(True), ExpertProfile.person_id.not_in(withdrawn)
     )
     skills: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    evidence: dict[int, dict[str, str]] = defaultdict(dict)
     labels: dict[str, str] = {}
-    for person_id, uri, label, level, source in db.execute(
-        select(PersonSkill.person_id, Skill.uri, Skill.preferred_label, PersonSkill.level, PersonSkill.source)
+    for person_id, uri, label, level, source, said in db.execute(
+        select(PersonSkill.person_id, Skill.uri, Skill.preferred_label, PersonSkill.level, PersonSkill.source,
+               PersonSkill.evidence)
         .join(Skill, Skill.id == PersonSkill.skill_id)
         .where(PersonSkill.person_id.in_(listed))
-    ):
+    ):  # fmt: skip
         skills[person_id].append((uri, level.value, SOURCES.index(source.value)))
         labels[uri] = label
+        if said:
+            evidence[person_id][uri] = said
     records = [
         ExpertRecord(
             person_id=row.person_id,
@@ -322,6 +484,7 @@ def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = N
                           for a in row.availability],
             day_rate=row.day_rate_eur,
             regions=row.regions,
+            evidence=evidence.get(row.person_id, {}),
         )
         for row in profiles
     ]  # fmt: skip
@@ -397,6 +560,7 @@ def match_query(
         k=k,
         only=only,
         dense_floor=DENSE_FLOOR.get(snapshot.texts.backend.name),  # minimum relevance, see matching.py
+        shared_words=lambda i: snapshot.texts.shared_words(text, i),
     )
 
 
@@ -417,18 +581,17 @@ def _requester(db: Session, actor: Principal, slug: str | None) -> int:
     raise InvalidInput("organisation: name the requesting organisation", field="organisation")
 
 
-Extractor = Callable[[str], list[str]]
-
-
 def create_request(
     *,
     db: Session,
     actor: Principal,
     data: ExpertiseRequestIn,
     now: dt.datetime,
-    extract: Extractor | None = None,
+    extract: SkillFinder | None = None,
 ) -> ExpertiseRequest:
-    """Posts a request; skills named by URI must exist, or are found in the description by the extractor."""
+    """Posts a request; skills named by URI must exist. Without them (or with `extract_skills`) the skills are
+    found in the title and description by `extract` (`skill_finder`, as the CLI's bulk matching does), stored
+    as extracted: they count as evidence only together with the text (see matching.py)."""
     organisation_id = _requester(db, actor, data.organisation)
     authorize(actor, "expert.request.create", organisation_id=organisation_id)
     if data.ends_on and data.ends_on < now.date():
@@ -437,9 +600,9 @@ def create_request(
     _check_uris(db, [s["uri"] for s in skills])
     if (data.extract_skills or not skills) and data.description.strip() and extract is not None:
         known = {s["uri"] for s in skills}
-        skills += [
-            {"uri": uri, "level": "practitioner"} for uri in extract(data.description) if uri not in known
-        ]
+        skills += [{"uri": found.uri, "level": found.level, "extracted": "yes"}
+                   for found in extract(request_text(data.title, data.description), SKILLS_PER_REQUEST)
+                   if found.uri not in known]  # fmt: skip
     if not skills and not data.description.strip():
         raise InvalidInput("skills: name the skills needed or describe the need in words", field="skills")
     uris = [s["uri"] for s in skills]
@@ -510,6 +673,7 @@ def query_of(request: ExpertiseRequest, today: dt.date) -> MatchQuery:
         today=today,
         labels={s["uri"]: s.get("label", s["uri"]) for s in request.skills},
         max_day_rate=request.budget_eur / request.days if request.budget_eur and request.days else None,
+        extracted=frozenset(s["uri"] for s in request.skills if s.get("extracted")),
     )
 
 
@@ -519,9 +683,8 @@ def shortlist(
     """The ranked, pseudonymous shortlist of a request with the reasons for each place."""
     request = get_request(db=db, actor=actor, request_id=request_id)
     snapshot = engine.snapshot(db)
-    matches = match_query(
-        snapshot, query_of(request, today), f"{request.title}\n{request.description}", k, db=db
-    )
+    matches = match_query(snapshot, query_of(request, today), request_text(request.title, request.description), k,
+                          db=db)  # fmt: skip
     listed = still_listed(db, [m.person_id for m in matches])
     return [_entry(snapshot, m) for m in matches if m.person_id in listed]
 
@@ -560,8 +723,8 @@ def propose(
     ):
         raise Conflict(f"expert {expert_id} was already proposed for this request", field="expert_id")
     snapshot = engine.snapshot(db)
-    matches = match_query(snapshot, query_of(request, now.date()), f"{request.title}\n{request.description}",
-                          k=1, db=db, only=expert_id)  # fmt: skip
+    matches = match_query(snapshot, query_of(request, now.date()),
+                          request_text(request.title, request.description), k=1, db=db, only=expert_id)  # fmt: skip
     found = matches[0] if matches and still_listed(db, [expert_id]) else None
     if found is None:
         raise Conflict(
@@ -793,12 +956,19 @@ def _parse_row(raw: dict[str, str], today: dt.date) -> tuple[ExpertProfileIn, li
 
 
 def import_experts(
-    *, db: Session, actor: Principal, rows: list[dict[str, str]], now: dt.datetime, dry_run: bool = False
+    *,
+    db: Session,
+    actor: Principal,
+    rows: list[dict[str, str]],
+    now: dt.datetime,
+    dry_run: bool = False,
+    find: SkillFinder | None = None,
 ) -> ImportReport:
     """Checks every row, then (unless a dry run, and only when no row has a problem) saves them all.
 
     Skills are written as `URI|level|source` separated by `;`, languages as `en:C1`, availability as
-    `2026-07-01..2026-12-31:4` (days per month). A problem in any row saves nothing.
+    `2026-07-01..2026-12-31:4` (days per month). A problem in any row saves nothing. `skills` is optional: a
+    row described only by its headline and bio gets its skills from that text (`find`), marked derived.
     """
     from skillatlas.alliance.models import Organisation
     from skillatlas.people.schemas import PersonSkillIn
@@ -828,8 +998,9 @@ def import_experts(
             if employer and employer not in employers:
                 raise InvalidInput(f"employer: no organisation {employer!r}", field="employer")
             data, skills = _parse_row(raw, now.date())
-            if not skills:
-                raise InvalidInput("skills: list at least one skill as URI|level", field="skills")
+            if not skills and not (data.bio.strip() or data.headline.strip()):
+                raise InvalidInput("skills: list skills as URI|level, or describe the expert in the bio",
+                                   field="skills")  # fmt: skip
             skill_inputs = [parse_input(PersonSkillIn, s) for s in skills]
             for s in skill_inputs:
                 if s.uri not in known_uris:
@@ -855,8 +1026,10 @@ def import_experts(
         person.full_name, person.country = raw["full_name"], (raw.get("country") or None)
         person.employer_id = employer_id
         db.flush()
-        people_service.set_skills(db=db, actor=SYSTEM, person_id=person.id, skills=skill_inputs)
-        save_profile(db=db, actor=actor, person_id=person.id, data=data, now=now, external_id=external_id)
+        if skill_inputs:
+            people_service.set_skills(db=db, actor=SYSTEM, person_id=person.id, skills=skill_inputs)
+        save_profile(db=db, actor=actor, person_id=person.id, data=data, now=now, external_id=external_id,
+                     find=None if skill_inputs else find)  # fmt: skip
     audit.record(db=db, actor=actor, action="expert.import", details={"rows": len(rows)})
     return report
 

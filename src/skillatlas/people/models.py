@@ -62,6 +62,9 @@ class SkillSource(enum.StrEnum):
     CLAIMED = "claimed"
     ASSESSED = "assessed"
     CREDENTIALED = "credentialed"
+    #: Found in the person's own free text (an expert's bio) with its evidence sentence, not yet confirmed by
+    #: them: weighs below a claim in matching; confirming makes it a claim (issue 16).
+    DERIVED = "derived"
 
 
 class PersonSkill(Base):

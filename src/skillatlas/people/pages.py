@@ -31,6 +31,7 @@ SOURCE_WORDS = {
     SkillSource.CLAIMED: "Claimed by me",
     SkillSource.ASSESSED: "Assessed",
     SkillSource.CREDENTIALED: "Proven by a credential",
+    SkillSource.DERIVED: "Found in my bio, not yet confirmed",
 }
 LEVEL_WORDS = ", ".join(level.value for level in SkillLevel)
 

@@ -138,7 +138,7 @@ def remove_skill(*, db: Session, actor: Principal, person_id: int, uri: str) -> 
     record = db.get(PersonSkill, (person_id, skill_id)) if skill_id is not None else None
     if record is None:
         raise NotFound(f"person {person_id} has no skill {uri!r}", field="uri")
-    if record.source != SkillSource.CLAIMED and actor.person_id == person_id and not actor.is_system:
+    if record.source not in MINE and actor.person_id == person_id and not actor.is_system:
         # proof stays on the record: a person removes their own claims, not what others assessed or certified
         raise PermissionDenied(KEPT[record.source])
     db.delete(record)
@@ -147,6 +147,8 @@ def remove_skill(*, db: Session, actor: Principal, person_id: int, uri: str) -> 
                  details={"uri": uri})  # fmt: skip
 
 
+#: What a person may remove from their own record: their claims, and skills found in their own text (derived).
+MINE = (SkillSource.CLAIMED, SkillSource.DERIVED)
 #: Why a skill shown to its person cannot be removed by them (My skills explains it in these words).
 KEPT = {
     SkillSource.ASSESSED: "this skill was assessed (a course you passed, or the office): it stays on your record",
@@ -182,6 +184,9 @@ def save_claims(
             added.append(item.uri)
         elif record.source == SkillSource.CLAIMED and record.level != item.level:
             record.level = item.level
+            changed.append(item.uri)
+        elif record.source == SkillSource.DERIVED:  # listed by the person: a derived skill confirmed
+            record.source, record.level = SkillSource.CLAIMED, item.level
             changed.append(item.uri)
     if replace:
         uri_of = dict(db.execute(select(Skill.id, Skill.uri).where(Skill.id.in_(list(records)))).all())
