@@ -5,13 +5,16 @@ can be killed. `WorkerPool.run(fn, *args, timeout=...)` sends the call to an idl
 kept warm, started through the forkserver with the modules they need already imported), waits at most
 `timeout` seconds, and kills the worker when the time is up: the work stops at once, and the next call gets
 a fresh worker. A worker's address space is capped (what it holds after its imports, plus `memory`), so a
-runaway document fails instead of swapping.
+runaway document fails instead of swapping. Workers run at a lower CPU priority (`nice`, 10 by default): on
+a busy machine the server's own requests come first, so what a visitor sends to a worker slows the other
+visitors little even while every worker is busy (the load test's attacker, `bench/load/attacker.py`).
 
 `fn` and its arguments travel by pickle: `fn` must be a module-level function.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -47,10 +50,13 @@ def _cap_memory(extra: int) -> None:
         pass
 
 
-def _serve(conn: multiprocessing.connection.Connection, memory: int | None) -> None:
+def _serve(conn: multiprocessing.connection.Connection, memory: int | None, nice: int = 0) -> None:
     """A worker's loop: one call at a time, the result (or what went wrong) sent back."""
     if memory:
         _cap_memory(memory)
+    if nice:
+        with contextlib.suppress(OSError):  # not allowed here: the worker runs at the server's priority
+            os.nice(nice)
     while True:
         try:
             fn, args = conn.recv()
@@ -72,10 +78,10 @@ def _serve(conn: multiprocessing.connection.Connection, memory: int | None) -> N
 
 
 class _Worker:
-    def __init__(self, context: Any, memory: int | None) -> None:
+    def __init__(self, context: Any, memory: int | None, nice: int = 0) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child, memory), daemon=True, name="skillatlas-worker"
+            target=_serve, args=(child, memory, nice), daemon=True, name="skillatlas-worker"
         )
         self.process.start()
         child.close()
@@ -94,9 +100,12 @@ class _Worker:
 class WorkerPool:
     """At most `size` worker processes, each running one call at a time; see the module's text."""
 
-    def __init__(self, size: int, *, memory: int | None = None, preload: Sequence[str] = ()) -> None:
+    def __init__(
+        self, size: int, *, memory: int | None = None, preload: Sequence[str] = (), nice: int = 10
+    ) -> None:
         self.size = max(1, size)
         self.memory = memory
+        self.nice = nice
         self.preload = list(preload)
         self._lock = threading.Lock()
         self._reset()
@@ -127,7 +136,7 @@ class WorkerPool:
                 if worker.alive():
                     return worker
                 worker.kill()
-            return _Worker(self._ctx(), self.memory)
+            return _Worker(self._ctx(), self.memory, self.nice)
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """fn(*args) in a worker: its result, its domain error re-raised, WorkerTimeout after `timeout`

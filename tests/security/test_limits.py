@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -292,6 +293,15 @@ def test_a_worker_that_overruns_is_killed_and_replaced() -> None:
         with pytest.raises(sandbox.WorkerError, match="more memory than a worker may use"):
             pool.run(bytearray, 1024 * 1024 * 1024, timeout=30)  # beyond its address space
         assert pool.run(len, "still here", timeout=30) == 10
+    finally:
+        pool.close()
+
+
+def test_workers_run_at_a_lower_cpu_priority_than_the_server() -> None:
+    """What a visitor sends to a worker must not take the server's CPU first: workers are niced."""
+    pool = sandbox.WorkerPool(1)
+    try:
+        assert pool.run(os.nice, 0, timeout=30) == min(19, os.nice(0) + 10)
     finally:
         pool.close()
 
