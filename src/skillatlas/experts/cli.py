@@ -136,7 +136,8 @@ def match(
     today = dt.date.today()
     with unit_of_work(open_database(settings)) as db:
         uris = {s.uri for r in requests for s in r.skills}
-        known = set(db.scalars(select(Skill.uri).where(Skill.uri.in_(uris)))) if uris else set()
+        named = dict(db.execute(select(Skill.uri, Skill.preferred_label).where(Skill.uri.in_(uris))).all())
+        known = set(named)
         for request in requests:
             for skill in request.skills:
                 if skill.uri not in known:
@@ -164,7 +165,7 @@ def match(
                                + [(s.uri, s.level) for s in extracted],
                                languages=[code.lower() for code in request.languages],
                                country=request.country.upper() if request.country else None, work_mode=mode,
-                               today=today, labels={s.uri: s.label for s in extracted},
+                               today=today, labels={**named, **{s.uri: s.label for s in extracted}},
                                extracted=frozenset(s.uri for s in extracted))  # fmt: skip
             matches = service.match_query(
                 snapshot, query, service.request_text(request.title, request.text), top
