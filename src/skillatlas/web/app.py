@@ -29,6 +29,8 @@ from skillatlas.innovation import api as innovation_api
 from skillatlas.innovation import pages as innovation_pages
 from skillatlas.innovation import api as innovation_api
 from skillatlas.innovation import pages as innovation_pages
+from skillatlas.innovation import api as innovation_api
+from skillatlas.innovation import pages as innovation_pages
 from skillatlas.intelligence import api as intelligence_api
 from skillatlas.intelligence import pages as intelligence_pages
 from skillatlas.jobs import api as jobs_api
@@ -152,6 +154,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(mail_pages.router)
     app.include_router(jobs_api.router)
     app.include_router(jobs_pages.router)
+    app.include_router(innovation_api.router)
+    app.include_router(innovation_pages.router)
     app.include_router(innovation_api.router)
     app.include_router(innovation_pages.router)
     app.include_router(innovation_api.router)
