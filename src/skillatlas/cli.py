@@ -138,8 +138,6 @@ def _mount_domains() -> None:
     from skillatlas.demo.cli import demo
     from skillatlas.experts.cli import app as experts_app
     from skillatlas.innovation.cli import app as innovation_app
-    from skillatlas.innovation.cli import app as innovation_app
-    from skillatlas.innovation.cli import app as innovation_app
     from skillatlas.intelligence.cli import intelligence_app, skills_app
     from skillatlas.jobs.cli import app as jobs_app
     from skillatlas.kpi.cli import app as kpi_app
@@ -157,8 +155,6 @@ def _mount_domains() -> None:
     app.add_typer(credentials_app, name="credentials")
     app.add_typer(kpi_app, name="kpi")
     app.add_typer(experts_app, name="experts")
-    app.add_typer(innovation_app, name="innovation")
-    app.add_typer(innovation_app, name="innovation")
     app.add_typer(innovation_app, name="innovation")
     app.add_typer(roles_app, name="roles")
     app.add_typer(learning_app, name="learning")

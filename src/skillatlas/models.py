@@ -8,8 +8,6 @@ from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
 from skillatlas.experts import models as experts_models
 from skillatlas.innovation import models as innovation_models
-from skillatlas.innovation import models as innovation_models
-from skillatlas.innovation import models as innovation_models
 from skillatlas.intelligence import models as intelligence_models
 from skillatlas.jobs import models as jobs_models
 from skillatlas.kpi import models as kpi_models
@@ -29,8 +27,6 @@ __all__ = [
     "changes",
     "credentials_models",
     "experts_models",
-    "innovation_models",
-    "innovation_models",
     "innovation_models",
     "intelligence_models",
     "jobs_models",

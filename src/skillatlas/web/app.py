@@ -27,10 +27,6 @@ from skillatlas.experts import api as experts_api
 from skillatlas.experts import pages as experts_pages
 from skillatlas.innovation import api as innovation_api
 from skillatlas.innovation import pages as innovation_pages
-from skillatlas.innovation import api as innovation_api
-from skillatlas.innovation import pages as innovation_pages
-from skillatlas.innovation import api as innovation_api
-from skillatlas.innovation import pages as innovation_pages
 from skillatlas.intelligence import api as intelligence_api
 from skillatlas.intelligence import pages as intelligence_pages
 from skillatlas.jobs import api as jobs_api
@@ -154,10 +150,6 @@ def create_app(settings: Settings | None = None, clock: Callable[[], dt.datetime
     app.include_router(mail_pages.router)
     app.include_router(jobs_api.router)
     app.include_router(jobs_pages.router)
-    app.include_router(innovation_api.router)
-    app.include_router(innovation_pages.router)
-    app.include_router(innovation_api.router)
-    app.include_router(innovation_pages.router)
     app.include_router(innovation_api.router)
     app.include_router(innovation_pages.router)
     app.include_router(applications_api.router)
