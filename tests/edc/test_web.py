@@ -63,10 +63,13 @@ def test_the_learner_downloads_the_edc_and_others_may_not(
     assert client.get(f"/credentials/{other}/edc").status_code == 403
     assert client.get(f"/api/credentials/issued/{other}/edc").status_code == 403
     assert f"/credentials/{other}/edc" not in client.get(f"/credentials/{other}").text
-    # without a legal identifier the organisation cannot award an EDC: 409 naming the field
+    # without a legal identifier the organisation cannot award an EDC: 409 naming the field, and no link
     _legal(sessions, None)
     refused = client.get(f"/api/credentials/issued/{uuid}/edc")
     assert refused.status_code == 409 and refused.json()["field"] == "legal_identifier"
+    page = client.get(f"/credentials/{uuid}").text
+    assert f"/credentials/{uuid}/edc" not in page and "records its legal identifier" in page
+    assert f"/credentials/{uuid}/edc" not in client.get("/my/credentials").text
 
 
 def test_the_office_loads_a_seal_certificate_on_its_page(
