@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skillatlas.db import Base, UTCDateTime, string_enum, utcnow
@@ -19,6 +19,12 @@ class ApplicationState(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+
+
+def _named_enum(name: str) -> Enum:
+    column_type = string_enum(ApplicationState, length=30)
+    column_type.name = name
+    return column_type
 
 
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.SHORTLISTED, ApplicationState.INTERVIEW_SCHEDULED)
@@ -102,8 +108,9 @@ class ApplicationStep(Base):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("group_application.id", ondelete="CASCADE"), index=True
     )
-    from_state: Mapped[ApplicationState | None] = mapped_column(string_enum(ApplicationState, length=30))
-    to_state: Mapped[ApplicationState] = mapped_column(string_enum(ApplicationState, length=30))
+    # each column its own CHECK constraint name (one table may not hold two constraints of the same name)
+    from_state: Mapped[ApplicationState | None] = mapped_column(_named_enum("step_from_state"))
+    to_state: Mapped[ApplicationState] = mapped_column(_named_enum("step_to_state"))
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
