@@ -178,3 +178,56 @@ def test_the_cli_issues_a_sealed_edc_and_loads_a_pkcs12(
     conforms, _, report = shacl(payload)
     assert conforms, report
     assert payload["issuer"]["eIDASIdentifier"]["notation"] == "VATBE-0999888777"  # from the certificate
+
+
+def test_the_verify_door_checks_a_sealed_edc(
+    client: TestClient, sessions: sessionmaker[Session], issuing: Any, achievement: str, world: dict[str, int]
+) -> None:
+    from skillatlas.auth.permissions import SYSTEM
+    from skillatlas.credentials import service as credentials
+    from skillatlas.credentials.edc import seal
+    from skillatlas.credentials.edc import service as edc
+    from tests.edc.test_edc import NOW
+
+    _legal(sessions, "VATBE-0123456789")
+    uuid, _ = issue(sessions, issuing, achievement, world["p0"])
+    with unit_of_work(sessions) as db:
+        sealed = edc.sealed_edc(db=db, actor=SYSTEM, credential_id=uuid, issuing=issuing, now=NOW)
+    text = json.dumps(sealed)
+
+    def checks(body: str) -> dict[str, Any]:
+        report = client.post("/api/credentials/verify", content=body.encode())
+        assert report.status_code == 200, report.text
+        return report.json()
+
+    report = checks(text)
+    assert report["valid"] is True and report["format"] == "edc", report
+    assert {c["check"] for c in report["checks"]} == {"format", "seal", "certificate", "issuer", "status"}
+    tampered = checks(text.replace("Hydrogen VET teacher", "Hydrogen VET teacher!", 1))
+    assert tampered["valid"] is False
+    assert next(c for c in tampered["checks"] if c["check"] == "seal")["ok"] is False
+    # a seal from a certificate nobody loaded here verifies, but its issuer is not known
+    stranger = seal.seal(
+        json.loads(sealed["payload"]),
+        seal.self_signed(name="X", country="BE", legal_identifier=None, now=NOW),
+        NOW,
+    )
+    unknown = checks(json.dumps(stranger))
+    assert unknown["valid"] is False
+    assert [c["ok"] for c in unknown["checks"] if c["check"] in ("seal", "issuer")] == [True, False]
+    # the page shows the same verdict; a revoked credential is refused
+    use = client.post("/verify", data={"credential": text}, headers={"X-CSRF-Token": _csrf(client)})
+    assert "Valid credential" in use.text
+    with unit_of_work(sessions) as db:
+        credentials.revoke(
+            db=db, actor=SYSTEM, credential_id=uuid, reason="mistake", issuing=issuing, now=NOW
+        )
+    revoked = checks(text)
+    assert revoked["valid"] is False
+    assert {"check": "status", "ok": False, "reason": "revoked by the issuer"} in revoked["checks"]
+
+
+def _csrf(client: TestClient) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client)

@@ -1245,4 +1245,8 @@ def verify(
     *, db: Session, data: str | bytes | dict[str, Any], base_url: str, now: dt.datetime
 ) -> VerificationReport:
     """Verifies any credential; keys and status lists of this platform's issuers come from the database."""
+    from skillatlas.credentials.edc import verify as edc_verify  # a sealed European Digital Credential
+
+    if (sealed := edc_verify.sealed_edc_of(data)) is not None:
+        return edc_verify.report(db, sealed, now)
     return verify_credential(data, resolver=DatabaseResolver(db, base_url), now=now)

@@ -130,10 +130,18 @@ class SealInvalid(Exception):
     """A seal that does not verify, with the reason."""
 
 
+def header_of(sealed: dict[str, Any]) -> dict[str, Any]:
+    """The protected header of the (first) seal."""
+    protected = sealed["signatures"][0]["protected"]
+    header = json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))
+    if not isinstance(header, dict):
+        raise ValueError("the protected header is not a JSON object")
+    return header
+
+
 def certificate_chain(sealed: dict[str, Any]) -> list[x509.Certificate]:
     try:
-        protected = sealed["signatures"][0]["protected"]
-        header = json.loads(base64.urlsafe_b64decode(protected + "=" * (-len(protected) % 4)))
+        header = header_of(sealed)
         return [x509.load_der_x509_certificate(base64.b64decode(c)) for c in header["x5c"]]
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise SealInvalid("the seal names no certificate (x5c) in its protected header") from exc
@@ -170,7 +178,13 @@ def open_seal(
     if at is not None and not (certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc):
         raise SealInvalid("the seal's certificate is not valid at this time")
     payload = result.payload
-    return json.loads(payload.decode() if isinstance(payload, bytes) else payload), certificate
+    try:
+        credential = json.loads(payload.decode() if isinstance(payload, bytes) else payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SealInvalid("the sealed payload is not JSON") from exc
+    if not isinstance(credential, dict):
+        raise SealInvalid("the sealed payload is not a credential")
+    return credential, certificate
 
 
 # --- certificates --------------------------------------------------------------------------------------
