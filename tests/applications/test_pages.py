@@ -196,3 +196,33 @@ def test_the_demo_has_one_application_in_each_state(people: People, sessions: se
     assert re.search(
         r"Apply to join|Your application:", worker.get("/groups/innovation-agent-task-force").text
     )
+
+
+def test_the_pages_show_no_internal_words(people: People) -> None:
+    """The crawl's checks (tests/browser/page_checks.py) on each page of an application's life."""
+    from tests.browser.page_checks import problems_in
+
+    created = apply_via_api(people)
+    lead = people.client("lead")
+    path = f"/api/applications/{created['id']}"
+    lead.post(f"{path}/shortlist")
+    lead.post(f"{path}/interview", json={"at": "2026-06-15T10:00:00Z", "place": "Room 1",
+                                         "panel": [people.person_ids["panelist"]]})  # fmt: skip
+    pages = [
+        (lead, f"/applications/{created['id']}"),
+        (lead, f"/groups/{GROUP}/applications"),
+        (lead, "/applications"),
+        (lead, "/home"),
+        (lead, f"/groups/{GROUP}"),
+        (people.client("applicant"), f"/groups/{GROUP}/apply"),
+        (people.client("applicant"), f"/applications/{created['id']}"),
+        (people.client("applicant"), "/home"),
+        (people.client("office"), "/applications"),
+    ]
+    found = {}
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if problems := problems_in(response.text):
+            found[url] = problems
+    assert not found, found
