@@ -154,27 +154,26 @@ def match(
         snapshot = service.Snapshot(
             service.with_track_record(db, snapshot.pool), snapshot.texts, snapshot.headlines
         )
-    lines: list[str] = []
-    with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(), console=progress_console,
-                  transient=True) as progress:  # fmt: skip
-        task = progress.add_task("match", total=len(requests))
-        for n, request in enumerate(requests):
-            mode = "either" if request.remote is None else ("remote" if request.remote else "on_site")
-            extracted = found.get(n, [])
-            query = MatchQuery(skills=[(s.uri, s.level.value) for s in request.skills]
-                               + [(s.uri, s.level) for s in extracted],
-                               languages=[code.lower() for code in request.languages],
-                               country=request.country.upper() if request.country else None, work_mode=mode,
-                               today=today, labels={**named, **{s.uri: s.label for s in extracted}},
-                               extracted=frozenset(s.uri for s in extracted))  # fmt: skip
-            matches = service.match_query(
-                snapshot, query, service.request_text(request.title, request.text), top
-            )
-            result: dict[str, Any] = {"id": request.id, "experts": [
-                {"expert_id": m.person_id, "external_id": m.external_id, "score": m.score, "reasons": m.reasons}
-                for m in matches]}  # fmt: skip
-            lines.append(json.dumps(result, ensure_ascii=False))
-            progress.advance(task)
+        lines: list[str] = []
+        with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(), console=progress_console,
+                      transient=True) as progress:  # fmt: skip
+            task = progress.add_task("match", total=len(requests))
+            for n, request in enumerate(requests):
+                mode = "either" if request.remote is None else ("remote" if request.remote else "on_site")
+                extracted = found.get(n, [])
+                query = MatchQuery(skills=[(s.uri, s.level.value) for s in request.skills]
+                                   + [(s.uri, s.level) for s in extracted],
+                                   languages=[code.lower() for code in request.languages],
+                                   country=request.country.upper() if request.country else None, work_mode=mode,
+                                   today=today, labels={**named, **{s.uri: s.label for s in extracted}},
+                                   extracted=frozenset(s.uri for s in extracted))  # fmt: skip
+                matches = service.match_query(snapshot, query, service.request_text(request.title, request.text),
+                                              top, db=db, fresh_track_record=False)  # fmt: skip
+                result: dict[str, Any] = {"id": request.id, "experts": [
+                    {"expert_id": m.person_id, "external_id": m.external_id, "score": m.score, "reasons": m.reasons}
+                    for m in matches]}  # fmt: skip
+                lines.append(json.dumps(result, ensure_ascii=False))
+                progress.advance(task)
     text = "".join(line + "\n" for line in lines)
     if out is not None:
         out.write_text(text, encoding="utf-8")

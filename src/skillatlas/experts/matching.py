@@ -286,14 +286,17 @@ def rank(
     weights: Weights | None = None,
     only: int | None = None,
     dense_floor: float | None = None,
-    shared_words: Callable[[int], list[str]] | None = None,
+    details: Callable[[list[int]], list[tuple[Mapping[str, str], list[str]]]] | None = None,
 ) -> list[Match]:
     """The best `k` relevant experts that pass the hard constraints, by structured fit, text and fairness.
 
     `lexical` and `dense` are raw text scores of the request against every expert (BM25, cosine), or None;
     a cosine below `dense_floor` (the backend's DENSE_FLOOR) counts as no similarity at all.
     `only` (a person id) scores that one expert exactly as the shortlist would, or returns nothing when the
-    hard constraints exclude them. `shared_words(i)`: the request's words in expert i's text, for the reasons.
+    hard constraints exclude them. `details(indices)`: for the chosen experts (positions in the pool), the
+    evidence sentence of each skill (uri -> sentence) and the request's words in their profile, for the reasons
+    (read for the shortlist only, so the pool never holds every expert's sentences); without it the pool's own
+    `evidence` is used.
     """
     w = weights or Weights()
     n = len(pool)
@@ -325,6 +328,11 @@ def rank(
         return []
     top = np.argpartition(-score, k - 1)[:k]
     top = top[np.lexsort((pool.person_ids[top], -score[top]))]
+    said = (
+        details([int(i) for i in top])
+        if details is not None
+        else [(pool.evidence[i] if pool.evidence else {}, []) for i in top]
+    )
     return [
         Match(
             person_id=int(pool.person_ids[i]),
@@ -343,10 +351,11 @@ def rank(
                 lex[i],
                 den[i],
                 raw_dense=float(dense[i]) if dense is not None else None,
-                words=shared_words(int(i)) if shared_words is not None and lex[i] > 0 else (),
+                evidence=evidence,
+                words=words if lex[i] > 0 else (),
             ),
         )
-        for i in top
+        for i, (evidence, words) in zip(top, said, strict=True)
     ]
 
 
@@ -390,6 +399,7 @@ def explain(
     dense: float,
     *,
     raw_dense: float | None = None,
+    evidence: Mapping[str, str] | None = None,
     words: Sequence[str] = (),
 ) -> list[str]:
     """Plain-words reasons for one expert's place on the shortlist: each requested skill held (with the sentence
@@ -407,7 +417,8 @@ def explain(
             continue
         has = LEVELS[pool.levels[hit] - 1]
         source = SOURCES[pool.sources[hit]]
-        sentence = pool.evidence[i].get(uri, "") if pool.evidence else ""
+        known = evidence if evidence is not None else pool.evidence[i] if pool.evidence else {}
+        sentence = known.get(uri, "")
         said = f': "{_short(sentence)}"' if sentence else ""
         if pool.levels[hit] >= minimum:
             reasons.append(f"covers {label} at {has} level ({source}){said}")
@@ -451,6 +462,17 @@ def explain(
 _WORD = re.compile(r"[A-Za-z0-9][\w+#.-]*[\w+#]|[A-Za-z0-9]")
 
 
+def shared_words(request: str, profile: str, limit: int = 8) -> list[str]:
+    """The words of a profile whose stems the request has, as the profile writes them (first seen first)."""
+    wanted = set(tokenize(request))
+    found: dict[str, str] = {}
+    for word in _WORD.findall(profile):
+        stems = tokenize(word.lower())
+        if stems and stems[0] in wanted and stems[0] not in found:
+            found[stems[0]] = word.lower()
+    return list(found.values())[:limit]
+
+
 def _short(sentence: str, limit: int = 160) -> str:
     sentence = " ".join(sentence.split()).replace('"', "'")
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -478,7 +500,6 @@ class TextIndex:
         """`terms`, when given, are the texts already tokenised (large synthetic pools skip the tokenizer)."""
         self.backend = backend
         self.dense_pool = dense_pool
-        self.texts = texts
         self.lexical = LexicalIndex()
         self.lexical.build(terms if terms is not None else [tokenize(t) for t in texts])
         if vectors is None and backend.dim:
@@ -496,17 +517,6 @@ class TextIndex:
         """BM25 of every expert for the text, or None when the text has no words."""
         terms = tokenize(text)
         return self.lexical.scores(terms) if terms else None
-
-    def shared_words(self, text: str, i: int, limit: int = 8) -> list[str]:
-        """The words of expert i's text whose stems the request's text has, as the expert wrote them."""
-        wanted = set(tokenize(text))
-        found: dict[str, str] = {}
-        for word in _WORD.findall(self.texts[i]) if i < len(self.texts) else ():
-            lowered = word.lower()
-            stems = tokenize(lowered)
-            if stems and stems[0] in wanted and stems[0] not in found:
-                found[stems[0]] = lowered
-        return list(found.values())[:limit]
 
     def dense_scores(self, text: str) -> np.ndarray | None:
         """Cosine of every expert for the text (see the class), or None without embeddings or text."""

@@ -31,6 +31,7 @@ from skillatlas.experts.matching import (
     TextIndex,
     build_pool,
     rank,
+    shared_words,
 )
 from skillatlas.experts.models import ExpertiseRequest, ExpertProfile, Proposal, ProposalStatus
 from skillatlas.experts.schemas import (
@@ -459,18 +460,14 @@ def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = N
         ExpertProfile.listed.is_(True), ExpertProfile.person_id.not_in(withdrawn)
     )
     skills: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-    evidence: dict[int, dict[str, str]] = defaultdict(dict)
     labels: dict[str, str] = {}
-    for person_id, uri, label, level, source, said in db.execute(
-        select(PersonSkill.person_id, Skill.uri, Skill.preferred_label, PersonSkill.level, PersonSkill.source,
-               PersonSkill.evidence)
+    for person_id, uri, label, level, source in db.execute(
+        select(PersonSkill.person_id, Skill.uri, Skill.preferred_label, PersonSkill.level, PersonSkill.source)
         .join(Skill, Skill.id == PersonSkill.skill_id)
         .where(PersonSkill.person_id.in_(listed))
-    ):  # fmt: skip
+    ):
         skills[person_id].append((uri, level.value, SOURCES.index(source.value)))
         labels[uri] = label
-        if said:
-            evidence[person_id][uri] = said
     records = [
         ExpertRecord(
             person_id=row.person_id,
@@ -484,7 +481,6 @@ def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = N
                           for a in row.availability],
             day_rate=row.day_rate_eur,
             regions=row.regions,
-            evidence=evidence.get(row.person_id, {}),
         )
         for row in profiles
     ]  # fmt: skip
@@ -546,12 +542,14 @@ def match_query(
     *,
     db: Session | None = None,
     only: int | None = None,
+    fresh_track_record: bool = True,
 ) -> list[Match]:
     """The ranked shortlist for plain values: structured fit plus BM25 and embedding similarity.
 
-    With `db`, fairness and track record are read fresh from the proposals (one aggregate query).
+    With `db`, fairness and track record are read fresh from the proposals (one aggregate query; bulk matching
+    reads them once and says `fresh_track_record=False`), and the reasons quote each skill's evidence.
     """
-    pool = with_track_record(db, snapshot.pool) if db is not None else snapshot.pool
+    pool = with_track_record(db, snapshot.pool) if db is not None and fresh_track_record else snapshot.pool
     return rank(
         pool,
         query,
@@ -560,8 +558,36 @@ def match_query(
         k=k,
         only=only,
         dense_floor=DENSE_FLOOR.get(snapshot.texts.backend.name),  # minimum relevance, see matching.py
-        shared_words=lambda i: snapshot.texts.shared_words(text, i),
+        details=_details(db, pool, query, text) if db is not None else None,
     )
+
+
+def _details(db: Session, pool: ExpertPool, query: MatchQuery, text: str) -> Any:
+    """For the shortlisted experts only: each requested skill's evidence sentence and the request's words found
+    in the headline and bio (two queries, so the snapshot never holds every expert's sentences)."""
+
+    def read(indices: list[int]) -> list[tuple[dict[str, str], list[str]]]:
+        ids = [int(pool.person_ids[i]) for i in indices]
+        profiles = {
+            person_id: request_text(headline, bio)
+            for person_id, headline, bio in db.execute(
+                select(ExpertProfile.person_id, ExpertProfile.headline, ExpertProfile.bio).where(
+                    ExpertProfile.person_id.in_(ids)
+                )
+            )
+        }
+        said: dict[int, dict[str, str]] = defaultdict(dict)
+        uris = [uri for uri, _ in query.skills]
+        if uris:
+            for person_id, uri, sentence in db.execute(
+                select(PersonSkill.person_id, Skill.uri, PersonSkill.evidence)
+                .join(Skill, Skill.id == PersonSkill.skill_id)
+                .where(PersonSkill.person_id.in_(ids), Skill.uri.in_(uris), PersonSkill.evidence != "")
+            ):
+                said[person_id][uri] = sentence
+        return [(said.get(p, {}), shared_words(text, profiles.get(p, ""))) for p in ids]
+
+    return read
 
 
 # --- requests ----------------------------------------------------------------------------------
