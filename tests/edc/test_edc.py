@@ -285,3 +285,21 @@ def test_no_legal_identifier_no_edc(
     with pytest.raises(Conflict) as refused:
         _sealed(sessions, issuing, uuid)
     assert refused.value.field == "legal_identifier"
+
+
+def test_no_edc_after_the_holders_erasure(
+    sessions: sessionmaker[Session], issuing: Any, achievement: str, world: dict[str, int]
+) -> None:
+    from skillatlas.config import Settings
+    from skillatlas.credentials.service import Withdrawn
+    from skillatlas.privacy import service as privacy
+
+    _prepare(sessions, achievement)
+    uuid, _ = issue(sessions, issuing, achievement, world["p0"])
+    assert _sealed(sessions, issuing, uuid)
+    with unit_of_work(sessions) as db:
+        # the erasure re-signs the status list with the issuer's key, found through the app's settings
+        db.info["skillatlas.settings"] = Settings(data_dir=issuing.data_dir)
+        privacy.erase(db=db, actor=SYSTEM, person_id=world["p0"], now=NOW)
+    with pytest.raises(Withdrawn):
+        _sealed(sessions, issuing, uuid)
