@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.server
 import json
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from sqlalchemy import insert
 from skillatlas import db as database
 from skillatlas.alliance.models import Organisation, OrganisationType
 from skillatlas.auth.permissions import SYSTEM
-from skillatlas.credentials import proofs, service
+from skillatlas.credentials import jsonld, proofs, service
 from skillatlas.credentials.models import CredentialFormat
 from skillatlas.credentials.schemas import AchievementCreate, BulkIssueRequest
 from skillatlas.credentials.verify import OfflineResolver, verify
@@ -88,7 +90,10 @@ def measure_python(
         achievement = service.get_achievement(db=db, ref=slug)
         signer = service._Signer(db, achievement, issuing, NOW)
         persons = list(db.query(Person).limit(max(sign_n, verify_n)))
-        status_doc = service.status_list_document(db=db, path=signer.status_list.path, purpose="revocation")
+        lists = {
+            url: service.status_list_document(db=db, path=signer.status_list.path, purpose=purpose)
+            for url, purpose in ((signer.list_url, "revocation"), (signer.suspension_url, "suspension"))
+        }
         for fmt, n in ((CredentialFormat.LDP, sign_n), (CredentialFormat.JWT, sign_n * 5)):
             started = time.perf_counter()
             made = [signer.sign(persons[i % len(persons)], fmt) for i in range(n)]
@@ -99,8 +104,26 @@ def measure_python(
                     **_rate(n, time.perf_counter() - started),
                 }
             )
+            if fmt == CredentialFormat.LDP:
+                # the proof alone, as the DCC stack's row measures it: canonicalise, hash, sign
+                unsigned = [{k: v for k, v in json.loads(m.document).items() if k != "proof"} for m in made]
+                started = time.perf_counter()
+                for credential in unsigned:
+                    proofs.sign_data_integrity(
+                        credential,
+                        key=signer.private,
+                        verification_method=signer.key.verification_method,
+                        created="2026-06-01T09:00:00Z",
+                    )
+                rows.append(
+                    {
+                        "system": "SkillAtlas (Python)",
+                        "case": "sign ldp (eddsa-rdfc-2022), proof only",
+                        **_rate(n, time.perf_counter() - started),
+                    }
+                )
             sample = [m.document for m in made[:verify_n]]
-            resolver = OfflineResolver({signer.list_url: status_doc})
+            resolver = OfflineResolver(lists)
             started = time.perf_counter()
             reports = [verify(text, resolver=resolver, now=NOW) for text in sample]
             assert all(r.valid for r in reports), [c for c in reports[0].checks if not c.ok]
@@ -152,17 +175,52 @@ def measure_bulk(
     }
 
 
+class _Publisher(http.server.BaseHTTPRequestHandler):
+    """The issuer's server as far as the DCC stack needs it: the published extension context."""
+
+    def do_GET(self) -> None:
+        found = self.path == jsonld.EXTENSION_PATH
+        body = jsonld.extension_bytes() if found else b"{}"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "application/ld+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 def measure_dcc(template: dict[str, Any], n: int, tmp: Path) -> dict[str, Any] | None:
+    """The DCC stack signs the same credentials (status entries left out: the stack would not fetch them
+    to sign); it takes the extension context from a local server that publishes it, as verifiers do."""
     if not (DCC / "node_modules").is_dir() or shutil.which("node") is None:
         return None
-    template = {k: v for k, v in template.items() if k not in ("proof", "credentialStatus")}
-    (tmp / "template.json").write_text(json.dumps(template))
-    done = subprocess.run(
-        ["node", str(DCC / "issue.js"), str(tmp / "template.json"), str(tmp / "dcc.json"), "--count", str(n)],
-        capture_output=True,
-        text=True,
-        check=True,
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Publisher)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    text = json.dumps({k: v for k, v in template.items() if k not in ("proof", "credentialStatus")})
+    (tmp / "template.json").write_text(
+        text.replace(jsonld.extension_url(BASE_URL), jsonld.extension_url(origin))
     )
+    try:
+        done = subprocess.run(
+            [
+                "node",
+                str(DCC / "issue.js"),
+                str(tmp / "template.json"),
+                str(tmp / "dcc.json"),
+                "--count",
+                str(n),
+                "--fetch-from",
+                origin,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        server.shutdown()
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return {
         "system": "DCC JS stack (Node)",

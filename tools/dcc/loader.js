@@ -13,7 +13,11 @@ export function makeLoader({statics = {}, fetchFrom = []} = {}) {
   }
   const shipped = loader.build();
   const fetched = [];
+  const cache = new Map();  // one process verifies or signs with what it fetched once
   const documentLoader = async url => {
+    if(cache.has(url)) {
+      return structuredClone(cache.get(url));
+    }
     if(fetchFrom.some(origin => url.startsWith(origin + '/'))) {
       const response = await fetch(url, {headers: {Accept: 'application/ld+json, application/json'}});
       if(!response.ok) {
@@ -24,7 +28,10 @@ export function makeLoader({statics = {}, fetchFrom = []} = {}) {
         throw new Error(`${url} is not JSON (content type "${type}")`);
       }
       fetched.push(url);
-      return {contextUrl: null, documentUrl: url, document: await response.json()};
+      // 'static', as the stack's own bundled contexts are: jsonld.js then keeps the processed context
+      const result = {contextUrl: null, documentUrl: url, document: await response.json(), tag: 'static'};
+      cache.set(url, result);
+      return structuredClone(result);
     }
     return shipped(url);
   };

@@ -7,10 +7,13 @@ import copy
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from frozendict import frozendict
 from pyld import jsonld
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -105,7 +108,70 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
         raise jsonld.JsonLdError(
             str(exc), "jsonld.LoadDocumentError", code="loading document failed"
         ) from exc
-    return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document)}
+    # "static": the document never changes, so pyld keeps the resolved (and processed) context for every
+    # later document instead of loading and processing it again each time (most of the cost of signing).
+    return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document), "tag": "static"}
+
+
+class Processor(jsonld.JsonLdProcessor):
+    """pyld's processor that remembers processed contexts across documents.
+
+    pyld caches a processed context by the active context it was applied to, but a type-scoped context (Open
+    Badges scopes one to each of its types) is applied to a fresh, uncached copy of the active context every
+    time, so each Achievement, Alignment, Profile... of every credential processed the same context again:
+    most of the cost of signing. Here a result is kept by (the active context, the local context, the flags)
+    when the active context is a frozen (processed, immutable) one, so the same step is done once per process.
+    A processed context depends on nothing else: the document loader serves only fixed, shipped contexts.
+    """
+
+    _memo: OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]] = OrderedDict()
+    _memo_size = 4096
+    _lock = threading.Lock()
+
+    def _process_context(  # type: ignore[no-untyped-def]
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected=False,
+        propagate=True,
+        validate_scoped=True,
+        cycles=None,
+    ):
+        run = super()._process_context
+        if not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
+            return run(active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles)
+        if isinstance(local_ctx, str):
+            local_key: Any = local_ctx
+        elif isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
+            local_key = tuple(local_ctx)
+        else:
+            local_key = id(local_ctx)  # the same object: the identity is checked below
+        key = (
+            active_ctx["_uuid"],
+            local_key,
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base"),
+            options.get("processingMode"),
+            options.get("documentLoader"),
+        )
+        with self._lock:
+            hit = self._memo.get(key)
+        if (
+            hit is not None
+            and hit[0] is active_ctx
+            and (isinstance(local_key, (str, tuple)) or hit[1] is local_ctx)
+        ):
+            return hit[2]
+        result = run(active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles)
+        if isinstance(result, frozendict):
+            with self._lock:
+                self._memo[key] = (active_ctx, local_ctx, result)
+                while len(self._memo) > self._memo_size:
+                    self._memo.popitem(last=False)
+        return result
 
 
 def canonize(document: dict[str, Any]) -> str:
@@ -122,4 +188,4 @@ def canonize(document: dict[str, Any]) -> str:
         # against http://example.org/base/ otherwise, and sign something no other verifier sees).
         "base": None,
     }
-    return jsonld.normalize(document, options)
+    return str(Processor().normalize(document, options))

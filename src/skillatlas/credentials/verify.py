@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 import jsonschema
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pyld import jsonld as pyld
 
 from skillatlas import limits
 from skillatlas.credentials import canon, jsonld, proofs, status
@@ -169,8 +168,8 @@ def undefined_terms(document: dict[str, Any]) -> list[str]:
     """Properties and types that no context defines, and relative ids: JSON-LD would silently drop them
     from the signed data (what JavaScript verifiers call safe mode)."""
     options = {"documentLoader": jsonld.document_loader, "base": None}
-    expanded = pyld.expand(document, options)
-    compacted = pyld.compact(expanded, {"@context": document["@context"]}, options)
+    expanded = jsonld.Processor().expand(document, options)
+    compacted = jsonld.Processor().compact(expanded, {"@context": document["@context"]}, options)
     dropped = set(_key_paths(document)) - set(_key_paths(compacted))
     return sorted(dropped) + sorted(set(_relative_iris(expanded)))
 
