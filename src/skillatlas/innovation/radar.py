@@ -52,10 +52,10 @@ def radar_svg(axes: Sequence[str], series: Sequence[Series], *, title: str, size
         f'<svg class="radar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="100%" '
         f'style="max-width:{size}px" role="img" aria-labelledby="radar-title radar-desc">',
         f'<title id="radar-title">{escape(title)}</title>',
-        '<desc id="radar-desc">'
+        Markup('<desc id="radar-desc">')
         + escape("; ".join(f"{s.name}: " + ", ".join(f"{SHORT.get(a, a)} {v:.0f}" for a, v in zip(axes, s.scores, strict=True))
                            for s in series))
-        + "</desc>",
+        + Markup("</desc>"),
     ]  # fmt: skip
     if count < 3:
         return Markup("".join(parts) + "</svg>")

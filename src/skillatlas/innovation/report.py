@@ -42,8 +42,12 @@ def rows(results: ResultsRead, benchmarks: list[BenchmarkRead]) -> list[list[Any
     return out
 
 
-def to_csv(results: ResultsRead, benchmarks: list[BenchmarkRead]) -> bytes:
-    return ("\ufeff" + csv_text(rows(results, benchmarks))).encode("utf-8")
+def to_csv(results: ResultsRead, benchmarks: list[BenchmarkRead], suggestions: SuggestionsRead) -> bytes:
+    """The scores, then the suggested courses: every cell formula-safe (a course title is a provider's text)."""
+    out = rows(results, benchmarks)
+    out += [[], ["Suggested course", "Title", "Provider", "Price (EUR)", "Hours", "Why"]]
+    out += [[c.code, c.title, c.provider, c.price_eur, c.hours, c.why] for c in suggestions.courses]
+    return ("\ufeff" + csv_text(out)).encode("utf-8")
 
 
 def to_xlsx(results: ResultsRead, benchmarks: list[BenchmarkRead], suggestions: SuggestionsRead) -> bytes:
@@ -82,13 +86,15 @@ def to_pdf(results: ResultsRead, benchmarks: list[BenchmarkRead], suggestions: S
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 9, _latin(f"Innovation self-assessment: {results.assessment.organisation_name}"))
+    pdf.multi_cell(0, 9, _latin(f"Innovation self-assessment: {results.assessment.organisation_name}"),
+                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.set_font("Helvetica", "", 10)
     done = f"{results.assessment.completed_at:%d %b %Y}" if results.assessment.completed_at else ""
     pdf.multi_cell(0, 6, _latin(f"ISO 56002 clauses, question set version {results.assessment.version}, completed {done}. "
                                 f"Overall score {results.overall:.1f} of 100"
                                 + (f" ({results.overall_change:+.1f} since the previous assessment)."
-                                   if results.overall_change is not None else ".")))  # fmt: skip
+                                   if results.overall_change is not None else ".")),
+                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     pdf.ln(3)
     widths = [70, 20, 25, 25, 40]
     pdf.set_font("Helvetica", "B", 10)
@@ -145,7 +151,7 @@ def build(*, db: Any, actor: Any, assessment_id: int, fmt: str) -> tuple[bytes, 
     if fmt == "json":
         content = json.dumps(report_data(results, benchmarks, suggestions), indent=2).encode("utf-8")
     elif fmt == "csv":
-        content = to_csv(results, benchmarks)
+        content = to_csv(results, benchmarks, suggestions)
     elif fmt == "xlsx":
         content = to_xlsx(results, benchmarks, suggestions)
     else:
