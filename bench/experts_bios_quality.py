@@ -222,9 +222,10 @@ def main() -> None:
             best = (score, weights, per_bio, per_request, shared)
     _, tuned, tuned_bio, tuned_request, tuned_shared = best
     shipped = Weights()
-    from skillatlas.experts import service as experts
+    from skillatlas.experts import service as experts_service
 
-    product = (experts.SKILLS_PER_BIO, experts.SKILLS_PER_REQUEST, experts.REQUIRE_SHARED_WORD)
+    product = (experts_service.SKILLS_PER_BIO, experts_service.SKILLS_PER_REQUEST,
+               experts_service.REQUIRE_SHARED_WORD)  # fmt: skip
 
     rows = []
     for system, weights, (per_bio, per_request, shared) in (

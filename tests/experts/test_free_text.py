@@ -192,6 +192,7 @@ def test_a_request_in_words_ranks_the_same_at_every_door(
     ]  # the baker and the architect: no evidence
     shown = visible(company.get(f"/experts/requests/{page_id}").text)
     assert f"Expert #{ana}" in shown and f"Expert #{bo}" not in shown
+    assert "battery management systems (practitioner, found in the description)" in shown
 
 
 # --- reasons name what matched -----------------------------------------------------------------------
