@@ -82,7 +82,7 @@ def test_an_organisation_is_not_its_own_peer(sessions: sessionmaker[Session], qu
         groups = {b.dimension: b for b in service.benchmarks_for(db=db, actor=SYSTEM, assessment_id=mine.id)}
     assert groups["sector"].enough is True and groups["sector"].organisations == 5
     assert groups["sector"].overall == 55.0  # (50 + 75 + 100 + 0 + 50) / 5: maker 0 left out
-    assert groups["country"].label == "Romania" and groups["type"].label == "Industry"
+    assert groups["country"].label == "Romania" and groups["type"].label == "Members: industry"
 
 
 def test_every_door_keeps_the_minimum(

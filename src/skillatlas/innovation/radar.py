@@ -44,13 +44,15 @@ STYLE = {
 
 
 def radar_svg(axes: Sequence[str], series: Sequence[Series], *, title: str, size: int = 360) -> Markup:
-    """An SVG radar of 0..100 scores on each axis (clause keys), with rings at 25, 50, 75 and 100."""
+    """An SVG radar of 0..100 scores on each axis (clause keys), with rings at 25, 50, 75 and 100; room beside
+    it for the axes' names."""
     count = len(axes)
-    cx = cy = size / 2
-    radius = size / 2 - 70
+    width = size + 120
+    cx, cy = width / 2, size / 2
+    radius = size / 2 - 60
     parts = [
-        f'<svg class="radar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="100%" '
-        f'style="max-width:{size}px" role="img" aria-labelledby="radar-title radar-desc">',
+        f'<svg class="radar" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {size}" width="100%" '
+        f'style="max-width:{width}px" role="img" aria-labelledby="radar-title radar-desc">',
         f'<title id="radar-title">{escape(title)}</title>',
         Markup('<desc id="radar-desc">')
         + escape("; ".join(f"{s.name}: " + ", ".join(f"{SHORT.get(a, a)} {v:.0f}" for a, v in zip(axes, s.scores, strict=True))

@@ -516,7 +516,9 @@ def dimension_label(dimension: str, value: str) -> str:
         if dimension == "size":
             return SIZE_WORDS[Size(value)]
         if dimension == "type":
-            return OrganisationType(value).value.replace("_", " ").capitalize()
+            words = {"education_training_provider": "education or training provider"}
+            kind = OrganisationType(value).value
+            return "Members: " + words.get(kind, kind.replace("_", " "))
     except ValueError:
         raise InvalidInput(f"no {DIMENSION_WORDS[dimension].lower()} {value!r}", field="value") from None
     if dimension == "country":
