@@ -4,7 +4,11 @@
 
 Run: .venv/bin/python -m bench.load_test [--users 50] [--duration 120] [--waits 1,0] [--workers 1]
                                          [--persons 100000 --experts 10000 --courses 10000]
-                                         [--postgres URL-of-an-empty-database]
+                                         [--postgres URL-of-an-empty-database] [--attacker]
+
+With --attacker, a client of its own (`bench/load/attacker.py`) keeps sending the worst verification documents
+and workbooks the limits let in for the whole of each run; locust's figures are the 50 users' requests, the
+attacker's answers are counted apart (any 5xx or dropped connection is a failure).
 
 Without --postgres it starts its own PostgreSQL cluster on loopback (Debian's server binaries) and removes
 it afterwards. Each think time in --waits is one run: 1 s between a user's clicks (people reading), and 0
@@ -204,9 +208,17 @@ def tree_cpu_seconds(pid: int) -> float:
     return sum(stats[p][1] for p in tree if p in stats) / os.sysconf("SC_CLK_TCK")
 
 
-def run_locust(base: str, manifest_path: Path, users: int, duration: int, wait: float, out: Path) -> Path:
+def run_locust(
+    base: str, manifest_path: Path, users: int, duration: int, wait: float, out: Path, attacker: bool = False
+) -> tuple[Path, dict[str, Any] | None]:
     env = {**os.environ, "LOAD_MANIFEST": str(manifest_path), "LOAD_WAIT_S": str(wait)}
     prefix = out / f"wait{wait:g}"
+    hostile = None
+    if attacker:  # from the start of the ramp-up to the end of the run
+        hostile = subprocess.Popen(
+            [sys.executable, "-m", "bench.load.attacker", base, str(manifest_path), str(duration + 10)],
+            stdout=subprocess.PIPE, stderr=(out / "attacker.log").open("ab"), env=env,
+        )  # fmt: skip
     subprocess.run(
         [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--host", base, "--users", str(users),
          "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{duration}s", "--reset-stats",
@@ -214,7 +226,13 @@ def run_locust(base: str, manifest_path: Path, users: int, duration: int, wait: 
          "--stop-timeout", "30", "--exit-code-on-error", "0", "--loglevel", "WARNING"],
         env=env, check=True, stdout=(out / "locust.log").open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    return Path(f"{prefix}_stats.csv")
+    attacks = None
+    if hostile is not None:
+        output, _ = hostile.communicate(timeout=300)
+        if hostile.returncode:
+            raise SystemExit(f"the attacker failed: {(out / 'attacker.log').read_text()[-2000:]}")
+        attacks = json.loads(output)
+    return Path(f"{prefix}_stats.csv"), attacks
 
 
 def _ms(value: str) -> float:
@@ -259,6 +277,10 @@ def main() -> None:
     parser.add_argument("--name", default="load_test", help="name of the JSON file in bench/results/")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON and charts go")
     parser.add_argument("--html", action="store_true", help="also keep locust's HTML report of each run")
+    parser.add_argument(
+        "--attacker", action="store_true",
+        help="a client that keeps sending the worst verification documents and workbooks allowed",
+    )  # fmt: skip
     args = parser.parse_args()
     args.results.mkdir(parents=True, exist_ok=True)
 
@@ -274,6 +296,7 @@ def main() -> None:
         runs: list[dict[str, Any]] = []
         warm: dict[str, dict[str, float]] = {}
         errors_in_log = 0
+        attack_failures = 0
         for workers in (int(w) for w in str(args.workers).split(",")):
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
@@ -288,7 +311,9 @@ def main() -> None:
                 for wait in (float(w) for w in args.waits.split(",")):
                     load_before = os.getloadavg()[0]
                     cpu_before, started = tree_cpu_seconds(server.pid), time.perf_counter()
-                    stats = run_locust(base, manifest_path, args.users, args.duration, wait, work)
+                    stats, attacks = run_locust(
+                        base, manifest_path, args.users, args.duration, wait, work, args.attacker
+                    )
                     server_cores = (tree_cpu_seconds(server.pid) - cpu_before) / (
                         time.perf_counter() - started
                     )
@@ -308,13 +333,18 @@ def main() -> None:
                     )
                     runs.append({"workers": workers, "think_s": wait, "server_cores_busy": round(server_cores, 2),
                                  "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
-                                 "chart": f"{args.name}_{tag}.svg"})  # fmt: skip
+                                 "chart": f"{args.name}_{tag}.svg", "attacker": attacks})  # fmt: skip
+                    if attacks:
+                        attack_failures += sum(a["failures"] for a in attacks.values())
+                        for kind, a in attacks.items():
+                            print(f"  attacker {kind}: {a['sent']} sent, answers {a['statuses']}, "
+                                  f"median {a['median_s']} s, slowest {a['max_s']} s")  # fmt: skip
             finally:
                 if server.poll() is None:
                     os.killpg(server.pid, signal.SIGTERM)
                     server.wait(timeout=60)
             errors_in_log += log_path.read_text(errors="replace").count("Traceback")
-    failures = sum(r["failures"] for r in rows if r["request"] == "ALL")
+    failures = sum(r["failures"] for r in rows if r["request"] == "ALL") + attack_failures
     report(
         args.name,
         f"Load test: {args.users} users, {args.duration} s per run, skillatlas serve on PostgreSQL",
@@ -324,7 +354,7 @@ def main() -> None:
                         "expertise_requests": len(plan["requests"])},
          "database": "PostgreSQL " + ("(given)" if args.postgres else "15, throwaway cluster on loopback"),
          "populate_seconds": round(load_seconds, 1), "warm_up_seconds": warm,
-         "runs": runs, "server_tracebacks": errors_in_log, "failures": failures,
+         "runs": runs, "server_tracebacks": errors_in_log, "failures": failures, "attacker": args.attacker,
          },
         directory=args.results,
     )  # fmt: skip

@@ -37,7 +37,8 @@ pytestmark = [
 
 def test_the_mixed_traffic_runs_without_a_failure(tmp_path: Path) -> None:
     arguments = ["--persons", "400", "--experts", "60", "--courses", "80", "--requests", "5", "--users", "11",
-                 "--duration", "6", "--waits", "0", "--workers", "1", "--name", "smoke", "--results", str(tmp_path)]  # fmt: skip
+                 "--duration", "10", "--waits", "0", "--workers", "1", "--name", "smoke", "--results", str(tmp_path),
+                 "--attacker"]  # fmt: skip
     database = None
     if ADMIN_URL:  # the test run's server: a database of its own, dropped after
         database = f"skillatlas_load_{uuid.uuid4().hex[:10]}"
@@ -64,3 +65,9 @@ def test_the_mixed_traffic_runs_without_a_failure(tmp_path: Path) -> None:
     assert {"api: expert shortlist", "api: gap analysis", "api: training path", "page: course search",
             "page: home", "page: my training path"} <= kinds  # fmt: skip
     assert (tmp_path / "smoke_w1_wait0.svg").read_text().startswith("<svg")
+    # The attacker's worst documents were all answered, none with a 5xx or a dropped connection.
+    attacks = result["runs"][0]["attacker"]
+    assert set(attacks) == {"verify: alike blank nodes", "verify: largest credential", "import: largest workbook"}
+    for kind, attack in attacks.items():
+        assert attack["sent"] >= 1 and attack["failures"] == 0, (kind, attack)
+        assert all(status in {"200", "413", "422"} for status in attack["statuses"]), (kind, attack)

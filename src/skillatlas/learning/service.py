@@ -563,11 +563,19 @@ def search_courses(
         ranked = _text_matches(db, q.strip(), backend, limit=max(500, (offset + limit) * 5))
         if not ranked:
             return []
-        # The filters pass ids only; just the page's courses are loaded as objects.
-        passing = set(db.scalars(statement.with_only_columns(Course.id).where(Course.id.in_(ranked))))
+        # The filters pass ids only; just the page's courses are loaded as objects. Without a filter every
+        # ranked course passes (the index is rebuilt when courses change), so no query is needed for that.
+        filtered = any(
+            v is not None and v != "" for v in (skill, language, mode, country, max_price, provider)
+        )
+        passing = (
+            set(db.scalars(statement.with_only_columns(Course.id).where(Course.id.in_(ranked))))
+            if filtered
+            else set(ranked)
+        )
         page = [i for i in ranked if i in passing][offset : offset + limit]
         found = {c.id: c for c in db.scalars(statement.where(Course.id.in_(page)))}
-        return [found[i] for i in page]
+        return [found[i] for i in page if i in found]
     return list(db.scalars(statement.order_by(Course.title, Course.id).limit(limit).offset(offset)))
 
 

@@ -129,5 +129,5 @@ class OccupationSkill(Base):
     skill: Mapped[Skill] = relationship()
 
 
-# What the in-memory label search is built from (taxonomy/label_index.py).
-changes.watch("taxonomy", ["skill"])
+# What the in-memory label search (taxonomy/label_index.py) and the cached counts are built from.
+changes.watch("taxonomy", ["skill", "occupation", "skill_group"])
