@@ -13,13 +13,32 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from skillatlas.alliance.models import Group, GroupMembership, Organisation
 from skillatlas.applications.models import Application, ApplicationState
-from tests.conftest import PASSWORD, create_user
+from skillatlas.config import Settings
+from skillatlas.credentials.settings import issuing_for
+from skillatlas.db import unit_of_work
+from tests.browser.page_checks import axe_violations, scrolls_sideways
+from tests.conftest import NOW, PASSWORD, create_user
 
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "asa-demo-2026"
 GROUP = "hydrogen-vet-forum"
 APPLICANT = "applicant@test.example"
+
+
+CV = (
+    "Test engineer for fuel-cell stacks since 2018. I manage innovation processes in our test lab, "
+    "run ideation workshops with the design team and apply change management when new test methods come in."
+)
+
+
+@pytest.fixture
+def demo(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """The living demo on the bundled ESCO: the CV's skills are suggested from the whole taxonomy."""
+    from skillatlas.demo.loader import load_demo
+
+    with unit_of_work(sessions) as db:
+        load_demo(db=db, taxonomy=True, issuing=issuing_for(settings), now=NOW)
 
 
 def log_in(page: Page, base: str, email: str, password: str) -> None:
@@ -53,16 +72,30 @@ def test_a_lead_takes_an_applicant_to_member(
     expect(page.get_by_text("Continental Automotive becomes a member")).to_be_visible()
     expect(page.locator("summary", has_text="Suggest skills from my CV text")).to_be_visible()
     page.get_by_label("Why do you want to join?").fill("Too short")
-    page.get_by_label("Your CV").fill("Test engineer for fuel-cell stacks since 2018.")
+    page.get_by_label("Your CV").fill(CV)
+    # "suggest skills from my CV text": the platform's extraction reads the CV above
+    picker = page.locator("#f-skills")
+    picker.get_by_text("Suggest skills from my CV text").click()
+    expect(picker.get_by_label("Paste the text")).to_have_value(CV)
+    picker.get_by_role("button", name="Suggest skills").click()
+    # the first extraction loads the embedding model: it may take longer than a click
+    expect(picker.locator(".suggestions")).not_to_contain_text("Looking", timeout=90_000)
+    picker.locator(".suggestions input[type=checkbox]").first.check()
+    picker.get_by_role("button", name="Add the ticked skills").click()
+    expect(picker.locator("ul.picked li")).to_have_count(1)
+    chosen = picker.locator("ul.picked li .skill-label").inner_text()
     page.get_by_role("button", name="Send the application").click()
-    expect(page.locator("#f-motivation-error")).to_be_visible()  # beside the field, the CV kept
-    expect(page.get_by_label("Your CV")).to_have_value("Test engineer for fuel-cell stacks since 2018.")
+    expect(page.locator("#f-motivation-error")).to_be_visible()  # beside the field, the CV and the skill kept
+    expect(page.get_by_label("Your CV")).to_have_value(CV)
+    expect(page.locator("#f-skills ul.picked")).to_contain_text(chosen)
+    assert not axe_violations(page), axe_violations(page)
     page.get_by_label("Why do you want to join?").fill(
         "We test fuel-cell stacks and want to bring our test benches to the forum's training."
     )
     page.get_by_role("button", name="Send the application").click()
     expect(page.get_by_role("status")).to_contain_text("Your application is sent")
     expect(page.locator("#application-state")).to_have_text("Submitted")
+    expect(page.locator("main")).to_contain_text(chosen)
 
     # the lead: from the home page to the application, shortlist, interview, acceptance
     log_in(page, live_server, "hydrogen.lead@asa-demo.eu", DEMO_PASSWORD)
@@ -76,6 +109,10 @@ def test_a_lead_takes_an_applicant_to_member(
     page.get_by_role("button", name="Schedule the interview").click()
     expect(page.locator("#application-state")).to_have_text("Interview scheduled")
     expect(page.get_by_text("15 June 2026, 10:00 UTC")).to_be_visible()
+    assert not axe_violations(page), axe_violations(page)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert scrolls_sideways(page) == 0
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("Accepted: joins the group").check()
     page.get_by_label("Notes").fill("Welcome: please bring the test bench plans.")
     page.get_by_role("button", name="Record the outcome").click()
@@ -92,6 +129,7 @@ def test_a_lead_takes_an_applicant_to_member(
         select(Application).join(Group, Group.id == Application.group_id).where(Group.slug == GROUP)
     )
     assert application is not None and application.state == ApplicationState.ACCEPTED
+    assert [skill["label"] for skill in application.skills] == [chosen]
     member = db.scalar(
         select(GroupMembership)
         .join(Group, Group.id == GroupMembership.group_id)
