@@ -260,4 +260,7 @@ ENTRIES: dict[tuple[str, str], Case] = {
         ok=PAGE_DONE_OR_CONFLICT,
     ),
     ("GET", "/my/credentials"): Case(USERS, fixed("/my/credentials")),
+    ("POST", "/my/credentials/name"): Case(
+        USERS, fixed("/my/credentials/name"), form=lambda role, w: {"show_name": "yes"}
+    ),
 }

@@ -421,6 +421,26 @@ def verify(
     raise typer.Exit(code=0 if report.valid else 1)
 
 
+@app.command("name-choice")
+@friendly_errors
+def name_choice(
+    learner: int = typer.Option(None, help="Person id of the learner."),
+    email: str = typer.Option(None, help="Or the learner's e-mail address."),
+    show: bool = typer.Option(
+        ...,
+        "--show/--hash",
+        help="--show: the learner's name in plain words in the credentials issued from now on; "
+        "--hash: only a salted hash of it (the default for everyone who never chose).",
+    ),
+) -> None:
+    """A learner's choice: their name in new credentials in plain words, or as a salted hash."""
+    settings = get_settings()
+    with unit_of_work(open_database(settings)) as db:
+        person = service.learner_of(db, learner, email)
+        service.set_name_choice(db=db, actor=SYSTEM, person_id=person.id, show=show, now=_now(), source="cli")
+        say(f"{person.full_name}: new credentials show {'the name' if show else 'a salted hash of the name'}")
+
+
 def _status_command(action: str) -> Any:
     def command(
         credential: str = typer.Argument(..., help="The credential's id (urn:uuid:... or the UUID)."),

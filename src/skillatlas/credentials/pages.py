@@ -492,7 +492,25 @@ def my_credentials(request: Request, db: DB, actor: Actor) -> HTMLResponse:
                 "wallet_qr": qr_svg(json_url),
             }
         )
-    return templates.TemplateResponse(request, "credentials/my.html", {"rows": rows})
+    shows_name = actor.person_id is not None and service.shows_name(db=db, person_id=actor.person_id)
+    return templates.TemplateResponse(
+        request,
+        "credentials/my.html",
+        {"rows": rows, "shows_name": shows_name, "saved": request.query_params.get("saved") == "name"},
+    )
+
+
+@router.post("/my/credentials/name", response_model=None)
+async def my_name_choice(request: Request, db: DB, actor: Actor, now: Now) -> RedirectResponse:
+    """The learner's choice: their name in plain words in the credentials they receive from now on, or only
+    as a salted hash."""
+    if actor.user_id is None:
+        raise NotAuthenticated("please log in first")
+    values = await form_values(request)
+    service.set_name_choice(
+        db=db, actor=actor, person_id=actor.person_id or 0, show=values.get("show_name") == "yes", now=now
+    )
+    return RedirectResponse("/my/credentials?saved=name", status_code=303)
 
 
 @router.get("/credentials/status/{path}/{purpose}")

@@ -1142,6 +1142,29 @@ def credential_state(issued: IssuedCredential) -> str:
     return "suspended" if issued.suspended_at is not None else "active"
 
 
+def set_name_choice(
+    *, db: Session, actor: Principal, person_id: int, show: bool, now: dt.datetime, source: str = "web"
+) -> bool:
+    """The learner's choice for the credentials they receive from now on: their name in plain words (`show`)
+    or only as a salted hash (the default). It is their consent `name_on_credentials` (privacy), so the
+    privacy page, this and the consent API are one choice; credentials already issued keep what they carry."""
+    privacy_service.set_consent(
+        db=db,
+        actor=actor,
+        person_id=person_id,
+        purpose=ConsentPurpose.NAME_ON_CREDENTIALS,
+        given=show,
+        now=now,
+        source=source,
+    )
+    return show
+
+
+def shows_name(*, db: Session, person_id: int) -> bool:
+    """Whether new credentials of the person carry their name in plain words."""
+    return privacy_service.has_consent(db, person_id, ConsentPurpose.NAME_ON_CREDENTIALS)
+
+
 def learner_credentials(*, db: Session, actor: Principal, person_id: int) -> list[IssuedCredential]:
     """A learner's credentials, newest first: for the learner, the office and the issuers' managers."""
     authorize(actor, "credentials.read_learner", person_id=person_id)
