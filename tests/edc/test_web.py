@@ -178,6 +178,11 @@ def test_the_cli_issues_a_sealed_edc_and_loads_a_pkcs12(
     conforms, _, report = shacl(payload)
     assert conforms, report
     assert payload["issuer"]["eIDASIdentifier"]["notation"] == "VATBE-0999888777"  # from the certificate
+    verified = runner.invoke(app, ["credentials", "verify", str(out), "--json"])
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.output)["valid"] is True
+    out.write_text(out.read_text().replace("Hydrogen VET teacher", "Hydrogen VET Teacher", 1))
+    assert runner.invoke(app, ["credentials", "verify", str(out), "--json"]).exit_code == 1
 
 
 def test_the_verify_door_checks_a_sealed_edc(
