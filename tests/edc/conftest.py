@@ -102,3 +102,24 @@ def pem(password: bytes | None = None) -> tuple[bytes, x509.Certificate]:
     text = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     text += leaf.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM)
     return text, leaf
+
+
+def shacl_rdflib(credential: dict[str, Any]) -> tuple[bool, int, str]:
+    """The same check as the EU files' own `edc_check.py` makes it: rdflib's JSON-LD parser (not pyld) over
+    the document with the two vendored contexts put inline."""
+    import copy
+    import json
+
+    from pyshacl import validate
+    from rdflib import Graph
+
+    from skillatlas.credentials.edc import jsonld
+
+    doc = copy.deepcopy(credential)
+    doc["@context"] = [jsonld.context_document(c)["@context"] for c in doc["@context"]]
+    data = Graph().parse(data=json.dumps(doc), format="json-ld")
+    shapes, ontology = _shapes()
+    conforms, _, text = validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
+    )
+    return bool(conforms), len(data), text

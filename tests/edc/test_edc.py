@@ -27,7 +27,7 @@ from skillatlas.credentials.models import Achievement
 from skillatlas.db import unit_of_work
 from skillatlas.errors import Conflict, InvalidInput
 from tests.credentials.conftest import ISSUED_AT, SKILL, issue
-from tests.edc.conftest import ELM, p12, pem, shacl
+from tests.edc.conftest import ELM, p12, pem, shacl, shacl_rdflib
 
 NOW = ISSUED_AT + dt.timedelta(days=1)
 LEGAL = "VATBE-0123456789"
@@ -93,6 +93,8 @@ def test_the_edc_passes_the_official_shapes_and_carries_the_eu_elements(
     conforms, triples, report = shacl(credential)
     assert conforms, report
     assert triples > 100
+    # rdflib's own JSON-LD parser (as the EU files' edc_check.py reads it) sees the same graph
+    assert shacl_rdflib(credential)[:2] == (True, triples)
 
     assert credential["@context"] == [
         "https://www.w3.org/2018/credentials/v1",
