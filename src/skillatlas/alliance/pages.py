@@ -118,7 +118,7 @@ def about(request: Request, db: DB) -> HTMLResponse:
 def committee(request: Request, db: DB, actor: Actor, slug: str) -> HTMLResponse:
     """A topic committee, its priorities and the groups it steers."""
     found = service.get_committee(db=db, slug=slug)
-    groups = [service.get_group(db=db, slug=g.slug) for g in found.groups]
+    groups = service.groups_in_detail(db=db, ids=[g.id for g in found.groups])
     return templates.TemplateResponse(
         request,
         "alliance/committee.html",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -267,17 +268,24 @@ def create_group(*, db: Session, actor: Principal, data: GroupCreate) -> Group:
     return group
 
 
+def _group_details() -> tuple[Any, ...]:
+    return (
+        selectinload(Group.memberships).selectinload(GroupMembership.organisation),
+        selectinload(Group.work_items).selectinload(WorkPlanItem.owner),
+        selectinload(Group.committees),
+    )
+
+
+def groups_in_detail(*, db: Session, ids: list[int]) -> list[Group]:
+    """These groups with their members, working plans and committees, in four queries whatever their
+    number (a committee's page showed each group by four queries of its own), in the order given."""
+    found = {g.id: g for g in db.scalars(select(Group).where(Group.id.in_(ids)).options(*_group_details()))}
+    return [found[i] for i in ids if i in found]
+
+
 def get_group(*, db: Session, slug: str) -> Group:
     """The group, or NotFound."""
-    group = db.scalar(
-        select(Group)
-        .where(Group.slug == slug)
-        .options(
-            selectinload(Group.memberships).selectinload(GroupMembership.organisation),
-            selectinload(Group.work_items).selectinload(WorkPlanItem.owner),
-            selectinload(Group.committees),
-        )
-    )
+    group = db.scalar(select(Group).where(Group.slug == slug).options(*_group_details()))
     if group is None:
         raise NotFound(f"no group {slug!r}", field="group")
     return group
