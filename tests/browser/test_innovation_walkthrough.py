@@ -78,8 +78,9 @@ def test_a_manager_assesses_and_sees_the_radar_and_the_training(
         1
     )  # the demo's assessment before this one
     scores = page.locator("#scores")
-    expect(scores.get_by_role("row", name=re.compile("^5 Leadership"))).to_contain_text("0.0")
-    expect(scores.get_by_role("row", name=re.compile("^4 Context"))).to_contain_text("75.0")
+    # the score cell (after the weight): levels 0, 0, 0 give 0; levels 3, 3, 3 of 4 give 75
+    expect(scores.get_by_role("row", name=re.compile("^5 Leadership")).locator("td").nth(1)).to_have_text("0")
+    expect(scores.get_by_role("row", name=re.compile("^4 Context")).locator("td").nth(1)).to_have_text("75")
     expect(page.locator("#gaps")).to_contain_text("Leadership")
     expect(page.locator("#gaps")).to_contain_text("Support")
     expect(page.locator("#peers")).to_contain_text("Not enough peers")  # three demo organisations, not five

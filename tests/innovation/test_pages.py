@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from skillatlas.innovation import service
 from skillatlas.innovation.models import Clause
+from tests.browser.page_checks import problems_in
 from tests.conftest import create_user, login
 from tests.innovation.conftest import LEVELS
 
@@ -82,6 +83,10 @@ def test_a_manager_runs_an_assessment_on_the_pages(
     done = client.post(f"{overview_url}/complete", follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].endswith("/results")
     results = client.get(done.headers["location"]).text
+    # what the crawl checks on every page: no internal words, no numbers as Python prints them
+    for url in ("/innovation", overview_url, f"{overview_url}/clauses/support", "/innovation/questions"):
+        assert problems_in(client.get(url).text) == [], url
+    assert problems_in(results) == []
     assert '<svg class="radar"' in results and 'role="img"' in results and "<desc" in results
     table = results[results.index('<table id="scores"') :]
     assert "Operations and innovation processes" in table and "45.3" in results
