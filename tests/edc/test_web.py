@@ -236,3 +236,50 @@ def _csrf(client: TestClient) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client)
+
+
+def test_the_cli_records_the_field_of_education(
+    cli_env: dict[str, str], sessions: sessionmaker[Session], world: dict[str, int]
+) -> None:
+    from skillatlas.credentials.models import Achievement
+
+    runner = CliRunner()
+    base = ["credentials", "achievements", "create", "--name", "Body repair", "--issuer", "asa"]
+    base += ["--description", "Repairs car bodies.", "--criteria", "Pass.", "--outcome", "Repairs a door"]
+    base += [
+        "--eqf-level",
+        "4",
+        "--hours",
+        "10",
+        "--assessment",
+        "written_exam",
+        "--participation",
+        "on_site",
+    ]
+    base += ["--quality-assurance", "Reviewed"]
+    wrong = runner.invoke(app, [*base, "--isced-f", "9999"])
+    assert wrong.exit_code == 2 and "field of education" in wrong.output
+    made = runner.invoke(app, [*base, "--isced-f", "0716"])
+    assert made.exit_code == 0, made.output
+    with unit_of_work(sessions) as db:
+        assert db.scalar(select(Achievement.isced_f).where(Achievement.slug == "body-repair")) == "0716"
+
+
+def test_the_achievement_form_takes_the_field_of_education(
+    office_client: TestClient, sessions: sessionmaker[Session], world: dict[str, int]
+) -> None:
+    from skillatlas.credentials.models import Achievement
+    from tests.credentials.conftest import achievement_values
+
+    values = {**achievement_values(), "learning_outcomes": "Explains fuel-cell safety rules"}
+    values.pop("skills")
+    form = office_client.get("/achievements/new").text
+    assert 'name="isced_f"' in form and "0716 Motor vehicles, ships and aircraft" in form
+    wrong = office_client.post("/achievements", data={**values, "isced_f": "12"})
+    assert wrong.status_code == 422 and "field of education" in _field_error(wrong.text, "isced_f")
+    made = office_client.post("/achievements", data={**values, "isced_f": "0716"}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    with unit_of_work(sessions) as db:
+        assert db.scalar(select(Achievement.isced_f)) == "0716"
+    edit = office_client.get(made.headers["location"] + "/edit").text
+    assert '<option value="0716" selected>' in edit

@@ -97,6 +97,7 @@ def achievements_create(
     awarded_for_ref: str = typer.Option(None, help="Id or slug of what it is earned for (an event's slug)."),
     achievement_type: str = typer.Option("MicroCredential"),
     valid_for_days: int = typer.Option(None, help="Credentials expire after this many days."),
+    isced_f: str = typer.Option(None, "--isced-f", help="ISCED-F 2013 field of education, e.g. 0716 (EDC)."),
     from_json: Path = typer.Option(None, "--from-json", help="Read all fields from a JSON file instead."),
 ) -> None:
     """Create an achievement."""
@@ -120,6 +121,7 @@ def achievements_create(
             "awarded_for_ref": awarded_for_ref,
             "achievement_type": achievement_type,
             "valid_for_days": valid_for_days,
+            "isced_f": isced_f,
         }
         values = {k: v for k, v in values.items() if v is not None}
     data = parse_input(AchievementCreate, values)
