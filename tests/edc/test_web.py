@@ -18,6 +18,7 @@ from skillatlas.alliance.models import Organisation
 from skillatlas.cli import app
 from skillatlas.credentials.edc.models import SealCertificate
 from skillatlas.db import unit_of_work
+from tests.browser.page_checks import problems_in
 from tests.conftest import create_user, login
 from tests.credentials.conftest import issue
 from tests.edc.conftest import p12, shacl
@@ -69,6 +70,7 @@ def test_the_learner_downloads_the_edc_and_others_may_not(
     assert refused.status_code == 409 and refused.json()["field"] == "legal_identifier"
     page = client.get(f"/credentials/{uuid}").text
     assert f"/credentials/{uuid}/edc" not in page and "records its legal identifier" in page
+    assert problems_in(page) == []
     assert f"/credentials/{uuid}/edc" not in client.get("/my/credentials").text
 
 
@@ -103,6 +105,7 @@ def test_the_office_loads_a_seal_certificate_on_its_page(
     assert loaded.status_code == 303, loaded.text
     listing = office_client.get(loaded.headers["location"])
     assert "The certificate is loaded" in listing.text and "Test Qualified Seal CA" in listing.text
+    assert problems_in(listing.text) == []  # nothing internal shows (the crawl's checks)
     with unit_of_work(sessions) as db:
         assert db.scalar(select(SealCertificate.self_signed)) is False
     missing = office_client.post("/seal-certificates/self-signed", data={})
