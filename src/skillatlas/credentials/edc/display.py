@@ -37,5 +37,5 @@ def card_png(*, title: str, issuer: str, learner: str | None, issued_on: str, li
             draw.text((48, y), part, fill=(60, 60, 60), font=_font(16))
             y += 24
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()

@@ -74,14 +74,12 @@ def algorithm(private: Any) -> str:
 
 
 def _jwk(private: Any) -> Any:
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    """joserfc's key over the cryptography key object itself (no re-import: RSA's key check is slow)."""
     if isinstance(private, ec.EllipticCurvePrivateKey):
-        return ECKey.import_key(pem)
+        return ECKey.import_key(private)
     if isinstance(private, rsa.RSAPrivateKey):
-        return RSAKey.import_key(pem)
-    return OKPKey.import_key(pem)
+        return RSAKey.import_key(private)
+    return OKPKey.import_key(private)
 
 
 def der_b64(certificate: x509.Certificate) -> str:
@@ -339,7 +337,8 @@ def chain_pem(key: SealKey) -> str:
 
 def from_stored(private: bytes, chain: str) -> SealKey:
     return SealKey(
-        private=serialization.load_der_private_key(private, None),
+        # our own key, checked when it was loaded: RSA's consistency check (~0.1 s) is not repeated per seal
+        private=serialization.load_der_private_key(private, None, unsafe_skip_rsa_key_validation=True),
         chain=x509.load_pem_x509_certificates(chain.encode()),
     )
 
