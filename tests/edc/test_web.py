@@ -139,6 +139,7 @@ def test_the_legal_identifier_is_edited_in_the_browser(
             "VATBE-0123456789"
         )
     assert 'value="VATBE-0123456789"' in office_client.get("/organisations/asa/edit").text
+    assert "legal identifier VATBE-0123456789" in office_client.get("/organisations/asa").text
     too_long = office_client.post("/organisations/asa/edit", data={**values, "legal_identifier": "X" * 101})
     assert too_long.status_code == 422 and _field_error(too_long.text, "legal_identifier")
 
