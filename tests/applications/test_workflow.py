@@ -332,3 +332,21 @@ def test_erasure_removes_the_texts(people: People, sessions: sessionmaker[Sessio
         application = db.get(Application, application_id)
         assert application is not None
         assert application.motivation == "" and application.cv_text == "" and application.state == S.WITHDRAWN
+
+
+def test_an_applicant_without_an_employer_is_accepted_as_a_person(
+    people: People, sessions: sessionmaker[Session]
+) -> None:
+    create_user(sessions, "freelancer@test.example", {"role": "worker"})
+    people.clients["freelancer"] = login(
+        TestClient(people.app, raise_server_exceptions=False),  # type: ignore[arg-type]
+        "freelancer@test.example",
+    )
+    with database.unit_of_work(sessions) as db:
+        members_before = db.query(GroupMembership).count()
+    application_id = _to(people, "accepted", "freelancer")
+    read = people.client("freelancer").get(f"/api/applications/{application_id}").json()
+    assert read["state"] == "accepted" and read["organisation"] is None
+    with database.unit_of_work(sessions) as db:
+        assert db.query(GroupMembership).count() == members_before
+    assert "Accepted" in people.client("freelancer").get("/home").text
