@@ -74,6 +74,7 @@ def test_from_application_to_member(people: People, sessions: sessionmaker[Sessi
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["state"] == "submitted" and created["organisation"] == "Continental Automotive"
+    assert created["created_at"].startswith("2026-06-01T09:00")  # the app's clock, as its steps
     assert not _member(sessions, GROUP, "continental-automotive")
     lead = people.client("lead")
     path = f"/api/applications/{created['id']}"

@@ -71,8 +71,9 @@ class Application(Base):
     outcome_notes: Mapped[str] = mapped_column(Text, default="")
     certified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     credential_uuid: Mapped[str | None] = mapped_column(String(36))
+    # dated by the app's clock at each step (service._now), as the steps are
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[Group] = relationship()
     person: Mapped[Person] = relationship()

@@ -237,6 +237,8 @@ def apply(*, db: Session, actor: Principal, group_slug: str, data: ApplicationCr
         motivation=data.motivation,
         cv_text=data.cv_text,
         skills=_skills(db, data.skills),
+        created_at=_now(db),
+        updated_at=_now(db),
     )
     db.add(application)
     db.flush()
@@ -547,7 +549,7 @@ def record_certification(*, db: Session, actor: Principal, application_id: int) 
             f"{application.group.name} names no badge: choose one in its application settings",
             field="achievement",
         )
-    application.certified_at = _now(db)
+    application.certified_at = application.updated_at = _now(db)
     _award(db, actor, application, intake.achievement_id, "certification passed")
     db.flush()
     audit.record(
