@@ -171,7 +171,7 @@ def build_pool(records: Sequence[ExpertRecord], skill_labels: dict[str, str]) ->
         rating_count=np.array([r.rating_count for r in records], dtype=np.int32),
         day_rates=np.array([r.day_rate or 0 for r in records], dtype=np.float32),
         regions=regions,
-        evidence=[r.evidence for r in records],
+        evidence=[r.evidence for r in records] if any(r.evidence for r in records) else [],
     )  # fmt: skip
 
 
