@@ -9,7 +9,7 @@ import secrets
 from dataclasses import replace
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from skillatlas.alliance import service as alliance_service
 from skillatlas.auth import audit
@@ -562,7 +562,8 @@ def session_of(*, db: Session, token: str, now: dt.datetime) -> LoginSession | N
     found = db.scalar(
         select(LoginSession)
         .where(LoginSession.token_hash == token_hash(token))
-        .options(selectinload(LoginSession.user).selectinload(User.grants))
+        # the user joined: two queries per request, not three
+        .options(joinedload(LoginSession.user).selectinload(User.grants))
     )
     if found is None or found.expires_at <= now or not found.user.is_active:
         return None
@@ -645,7 +646,7 @@ def token_principal(*, db: Session, secret: str, now: dt.datetime, ip: str | Non
     token = db.scalar(
         select(ApiToken)
         .where(ApiToken.token_hash == token_hash(secret))
-        .options(selectinload(ApiToken.user).selectinload(User.grants))
+        .options(joinedload(ApiToken.user).selectinload(User.grants))
     )
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
         raise NotAuthenticated("the API token is unknown, expired or revoked", field="authorization")
