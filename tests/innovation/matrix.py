@@ -91,6 +91,18 @@ ENTRIES: dict[tuple[str, str], Case] = {
         json=lambda role, w: {"answers": [{"question_id": _ids(w)["open_question"], "level": 1}]},
         ok=frozenset({200, 409}),
     ),
+    ("PUT", "/api/innovation/assessments/{assessment_id}/answers/{question_id}/file"): Case(
+        STAFF,
+        lambda role, w: (
+            f"/api/innovation/assessments/{_ids(w)['open']}/answers/{_ids(w)['open_question']}/file"
+        ),
+        files=lambda role, w: {"file": ("plan.pdf", b"%PDF-1.4 plan", "application/pdf")},
+        ok=frozenset({200, 409}),
+    ),
+    ("GET", "/api/innovation/assessments/{assessment_id}/answers/{question_id}/file"): Case(
+        STAFF,
+        lambda role, w: f"/api/innovation/assessments/{_ids(w)['done']}/answers/{_ids(w)['question']}/file",
+    ),
     ("POST", "/api/innovation/assessments/{assessment_id}/complete"): Case(
         STAFF,
         lambda role, w: f"/api/innovation/assessments/{_ids(w)['open']}/complete",

@@ -56,6 +56,7 @@ def test_another_organisation_s_manager_reads_nothing(client: TestClient, assess
         f"/innovation/assessments/{done}/results",
         f"/innovation/assessments/{done}/report?format=pdf",
         f"/innovation/assessments/{done}/evidence/{question}",
+        f"/api/innovation/assessments/{done}/answers/{question}/file",
     ]
     for url in urls:
         response = other.get(url)
@@ -70,6 +71,11 @@ def test_another_organisation_s_manager_reads_nothing(client: TestClient, assess
         == 403
     )
     assert other.post(f"/api/innovation/assessments/{running}/complete").status_code == 403
+    upload = {"file": ("x.pdf", b"%PDF x", "application/pdf")}
+    assert (
+        other.put(f"/api/innovation/assessments/{running}/answers/{question}/file", files=upload).status_code
+        == 403
+    )
     assert other.post("/api/innovation/assessments",
                       json={"organisation": "educam", "sector": "supplier", "size": "large"}).status_code == 403  # fmt: skip
     # its own list and landing page show none of EDUCAM's
@@ -107,3 +113,23 @@ def test_the_service_refuses_without_a_page_in_between(
                      service.export_assessment):  # fmt: skip
             with pytest.raises(PermissionDenied):
                 call(db=db, actor=other, assessment_id=assessed["done"])
+
+
+def test_evidence_files_through_the_api(
+    client: TestClient, assessed: dict[str, int], sessions: sessionmaker[Session]
+) -> None:
+    own = _client(client, "own@test.example")
+    running = assessed["open"]
+    with unit_of_work(sessions) as db:
+        found = service.get_assessment(db=db, actor=SYSTEM, assessment_id=running)
+        question = found.question_set.clauses[1].questions[0].id
+    url = f"/api/innovation/assessments/{running}/answers/{question}/file"
+    big = b"x" * (service.MAX_EVIDENCE_BYTES + 1)
+    too_large = own.put(url, files={"file": ("big.pdf", big, "application/pdf")})
+    assert too_large.status_code == 413 and too_large.json()["field"] == "file"
+    wrong_kind = own.put(url, files={"file": ("tool.exe", b"MZ", "application/octet-stream")})
+    assert wrong_kind.status_code == 422 and "PDF" in wrong_kind.json()["detail"]
+    saved = own.put(url, files={"file": ("plan.pdf", b"%PDF plan", "application/pdf")})
+    assert saved.status_code == 200
+    assert saved.json()["clauses"][1]["questions"][0]["file_name"] == "plan.pdf"
+    assert own.get(url).content == b"%PDF plan"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from skillatlas.innovation import report, service
 from skillatlas.innovation.schemas import (
@@ -68,6 +68,28 @@ def answer(db: DB, actor: Actor, assessment_id: int, data: AnswersIn) -> Assessm
     """Records maturity levels and evidence (text, link) while the assessment is in progress."""
     found = service.save_answers(db=db, actor=actor, assessment_id=assessment_id, answers=data.answers)
     return service.assessment_read(db=db, assessment=found)
+
+
+@router.put("/assessments/{assessment_id}/answers/{question_id}/file", response_model=AssessmentRead)
+async def upload_evidence(
+    db: DB, actor: Actor, assessment_id: int, question_id: int, file: Annotated[UploadFile, File()]
+) -> AssessmentRead:
+    """Adds (or replaces) an answered question's evidence file: at most 2 MB, PDF, images, text or office files."""
+    content = await file.read(service.MAX_EVIDENCE_BYTES + 1)
+    found = service.save_answers(
+        db=db, actor=actor, assessment_id=assessment_id, answers=[],
+        files={question_id: service.EvidenceFile(file.filename or "evidence", content)},
+    )  # fmt: skip
+    return service.assessment_read(db=db, assessment=found)
+
+
+@router.get("/assessments/{assessment_id}/answers/{question_id}/file", response_class=Response)
+def download_evidence(db: DB, actor: Actor, assessment_id: int, question_id: int) -> Response:
+    """An answer's evidence file (always as a download)."""
+    answer = service.evidence_file(db=db, actor=actor, assessment_id=assessment_id, question_id=question_id)
+    safe = (answer.file_name or "evidence").replace('"', "")
+    return Response(answer.file_data or b"", media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})  # fmt: skip
 
 
 @router.post("/assessments/{assessment_id}/complete", response_model=ResultsRead)
