@@ -2,7 +2,7 @@
 issuing 10,000 credentials in bulk (one transaction, database included), and the DCC JS stack signing the
 same credentials in the same run (tools/dcc/issue.js, when `npm ci` was run there).
 
-Run: .venv/bin/python -m bench.credentials [--bulk 10000] [--sign 300] [--verify 200]
+Run: .venv/bin/python -m bench.credentials [--bulk 10000] [--sign 300] [--verify 200] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import http.server
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -86,6 +87,7 @@ def measure_python(
     sessions: Any, issuing: service.Issuing, slug: str, sign_n: int, verify_n: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    race: dict[str, Any] = {}
     with database.unit_of_work(sessions) as db:
         achievement = service.get_achievement(db=db, ref=slug)
         signer = service._Signer(db, achievement, issuing, NOW)
@@ -105,23 +107,9 @@ def measure_python(
                 }
             )
             if fmt == CredentialFormat.LDP:
-                # the proof alone, as the DCC stack's row measures it: canonicalise, hash, sign
-                unsigned = [{k: v for k, v in json.loads(m.document).items() if k != "proof"} for m in made]
-                started = time.perf_counter()
-                for credential in unsigned:
-                    proofs.sign_data_integrity(
-                        credential,
-                        key=signer.private,
-                        verification_method=signer.key.verification_method,
-                        created="2026-06-01T09:00:00Z",
-                    )
-                rows.append(
-                    {
-                        "system": "SkillAtlas (Python)",
-                        "case": "sign ldp (eddsa-rdfc-2022), proof only",
-                        **_rate(n, time.perf_counter() - started),
-                    }
-                )
+                race["unsigned"] = [
+                    {k: v for k, v in json.loads(m.document).items() if k != "proof"} for m in made
+                ]
             sample = [m.document for m in made[:verify_n]]
             resolver = OfflineResolver(lists)
             started = time.perf_counter()
@@ -149,8 +137,23 @@ def measure_python(
                 }
             )
         template = json.loads(signer.sign(persons[0], CredentialFormat.LDP).document)
+        race.update(key=signer.private, method=signer.key.verification_method, template=template)
         db.rollback()
-    return rows, template
+    return rows, race
+
+
+def sign_proofs(race: dict[str, Any]) -> dict[str, Any]:
+    """The proof alone, as the DCC stack's row measures it: canonicalise, hash, sign (no database)."""
+    started = time.perf_counter()
+    for credential in race["unsigned"]:
+        proofs.sign_data_integrity(
+            credential, key=race["key"], verification_method=race["method"], created="2026-06-01T09:00:00Z"
+        )
+    return {
+        "system": "SkillAtlas (Python)",
+        "case": "sign ldp (eddsa-rdfc-2022), proof only",
+        **_rate(len(race["unsigned"]), time.perf_counter() - started),
+    }
 
 
 def measure_bulk(
@@ -234,16 +237,28 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=10_000)
     parser.add_argument("--sign", type=int, default=300)
     parser.add_argument("--verify", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the signing race")
     args = parser.parse_args()
+    race_rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         sessions, issuing, slug = _setup(tmp, max(args.bulk, args.sign * 5))
-        rows, template = measure_python(sessions, issuing, slug, args.sign, args.verify)
-        dcc = measure_dcc(template, args.sign, tmp)
-        if dcc:
-            rows.append(dcc)
+        rows, race = measure_python(sessions, issuing, slug, args.sign, args.verify)
+        # The signing race: the same credentials, Python and the DCC stack taking turns, so that a busy
+        # (shared) machine slows both alike; the best round of each counts.
+        for turn in range(args.rounds):
+            race_rows.append({**sign_proofs(race), "round": turn + 1})
+            dcc = measure_dcc(race["template"], args.sign, tmp)
+            if dcc:
+                race_rows.append({**dcc, "round": turn + 1})
+        for system in ("SkillAtlas (Python)", "DCC JS stack (Node)"):
+            mine = [r for r in race_rows if r["system"] == system]
+            if mine:
+                rows.append({**max(mine, key=lambda r: r["per_s"]), "round": f"best of {len(mine)}"})
         rows.append(measure_bulk(sessions, issuing, slug, args.bulk, CredentialFormat.LDP))
     bulk = rows[-1]
+    best = {r["system"]: r["per_s"] for r in rows if str(r.get("round", "")).startswith("best")}
+    python_best, dcc_best = best.get("SkillAtlas (Python)", 0.0), best.get("DCC JS stack (Node)")
     core_hours_per_year = YEARLY_TARGET * bulk["ms_each"] / 1000 / 3600
     verdict = (
         f"700,000 credentials a year = {YEARLY_TARGET / 365:,.0f} a day; at the measured bulk rate "
@@ -255,11 +270,28 @@ def main() -> None:
     report(
         "credentials",
         "Micro-credentials: throughput on one core",
-        ["system", "case", "count", "seconds", "per_s", "ms_each"],
+        ["system", "case", "round", "count", "seconds", "per_s", "ms_each"],
         rows,
-        {"yearly_target": YEARLY_TARGET, "core_hours_per_year_bulk": core_hours_per_year, "verdict": verdict},
+        {
+            "yearly_target": YEARLY_TARGET,
+            "core_hours_per_year_bulk": core_hours_per_year,
+            "verdict": verdict,
+            "signing_race": {
+                "rounds": race_rows,
+                "python_best_per_s": python_best,
+                "dcc_best_per_s": dcc_best,
+                "python_vs_dcc": python_best / dcc_best if dcc_best else None,
+                "load_average_1m_at_end": os.getloadavg()[0],
+                "cpus": os.cpu_count(),
+            },
+        },
     )
     print(verdict)
+    if dcc_best:
+        print(
+            f"signing eddsa-rdfc-2022, proof only, best round: Python {python_best:,.0f}/s, DCC {dcc_best:,.0f}/s"
+            f" ({python_best / dcc_best:.2f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def canonize(document: dict[str, Any], bounds: Limits) -> str:
     """RDFC-1.0 N-Quads of a JSON-LD document, as `jsonld.canonize` gives them, within the limits."""
     options = {"documentLoader": jsonld.document_loader, "base": None, "produceGeneralizedRdf": False}
     try:
-        dataset = jsonld.Processor().to_rdf(document, options)
+        dataset = jsonld.Processor(isolated=True).to_rdf(document, options)
     except pyld.JsonLdError as cause:
         raise pyld.JsonLdError(
             "Could not convert input to RDF dataset before normalization.", "jsonld.NormalizeError"

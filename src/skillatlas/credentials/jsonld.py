@@ -124,9 +124,15 @@ class Processor(jsonld.JsonLdProcessor):
     A processed context depends on nothing else: the document loader serves only fixed, shipped contexts.
     """
 
-    _memo: OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]] = OrderedDict()
+    _shared: OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]] = OrderedDict()
     _memo_size = 4096
     _lock = threading.Lock()
+
+    def __init__(self, *, isolated: bool = False) -> None:
+        """`isolated`: remember only for this processor (what anybody sends: nothing of one document stays
+        in memory for the next); otherwise across documents (our own, when signing)."""
+        super().__init__()
+        self._memo = OrderedDict() if isolated else self._shared
 
     def _process_context(  # type: ignore[no-untyped-def]
         self,

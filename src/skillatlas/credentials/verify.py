@@ -168,8 +168,9 @@ def undefined_terms(document: dict[str, Any]) -> list[str]:
     """Properties and types that no context defines, and relative ids: JSON-LD would silently drop them
     from the signed data (what JavaScript verifiers call safe mode)."""
     options = {"documentLoader": jsonld.document_loader, "base": None}
-    expanded = jsonld.Processor().expand(document, options)
-    compacted = jsonld.Processor().compact(expanded, {"@context": document["@context"]}, options)
+    processor = jsonld.Processor(isolated=True)
+    expanded = processor.expand(document, options)
+    compacted = processor.compact(expanded, {"@context": document["@context"]}, options)
     dropped = set(_key_paths(document)) - set(_key_paths(compacted))
     return sorted(dropped) + sorted(set(_relative_iris(expanded)))
 
