@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from skillatlas.db import unit_of_work
+from tests.browser.page_checks import axe_violations, scrolls_sideways
 from tests.browser.test_learning_walkthrough import MANAGER, log_in, open_menu
 
 pytestmark = pytest.mark.browser
@@ -59,6 +60,7 @@ def test_a_manager_assesses_and_sees_the_radar_and_the_training(
         for i in range(groups.count()):
             groups.nth(i).locator(f'input[type=radio][value="{level}"]').check()
         if step == 0:
+            assert axe_violations(page) == []  # a clause's form: radio groups, evidence fields, file input
             page.get_by_label("Evidence for 4.1 (optional)").fill(
                 "A quarterly trend radar of the mobility sector."
             )
@@ -87,6 +89,10 @@ def test_a_manager_assesses_and_sees_the_radar_and_the_training(
     expect(page.locator("#suggested-training")).to_contain_text("INNO-1")
     expect(page.locator("#gap-skills")).to_contain_text("apply change management")
     page.screenshot(path=tmp_path / "innovation-results.png", full_page=True)
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert scrolls_sideways(page) == 0  # the radar shrinks, the tables fit a phone
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # asking for an expert opens the expertise request form, prefilled
     page.get_by_role("link", name="Ask for an innovation expert for these gaps").click()
