@@ -19,6 +19,7 @@ from tests.conftest import NOW
 from tests.edc.conftest import p12
 
 ACHIEVEMENT = "edc-matrix-badge"
+LEGAL = "VATBE-0477777777"
 
 
 def arrange(world: World, sessions: sessionmaker[Session]) -> None:
@@ -55,10 +56,18 @@ def arrange(world: World, sessions: sessionmaker[Session]) -> None:
             data=IssueRequest(achievement=ACHIEVEMENT, learner=world.person_ids["worker"]),
         )
         world.extra["edc_credential"] = issued.uuid
+    world.extra["edc_sessions"] = sessions
 
 
 def _edc(template: str) -> Any:
-    return lambda role, w: template.format(w.extra["edc_credential"])
+    def url(role: str, w: World) -> str:
+        # The organisation form's own matrix entry saves ORG_X without a legal identifier (which clears it):
+        # give it back, so that the EDC can name its awarding body.
+        with unit_of_work(w.extra["edc_sessions"]) as db:
+            db.scalar(select(Organisation).where(Organisation.slug == ORG_X)).legal_identifier = LEGAL
+        return template.format(w.extra["edc_credential"])
+
+    return url
 
 
 def _p12(role: str, w: World) -> dict[str, Any]:
