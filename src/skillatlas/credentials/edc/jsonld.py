@@ -1,8 +1,8 @@
 """The EDC's JSON-LD offline: the two contexts it names are served from files shipped in this package.
 
-`credentials-v1.jsonld` is the W3C VC 1.1 context, `edc-ap-context.jsonld` the one that
-`http://data.europa.eu/snb/model/context/edc-ap` names (both from the European Learning Model v3, EUPL 1.2,
-`elm/LICENSE`). Nothing is fetched: any other context is refused.
+`credentials-v1.jsonld` is the W3C VC 1.1 context (W3C, as the npm package `credentials-context` ships it),
+`edc-ap-context.jsonld` the one that `http://data.europa.eu/snb/model/context/edc-ap` names (European
+Learning Model v3, EUPL 1.2, `elm/LICENSE`). Nothing is fetched: any other context is refused.
 """
 
 from __future__ import annotations
