@@ -8,6 +8,7 @@ from skillatlas.credentials import models as credentials_models
 from skillatlas.db import Base
 from skillatlas.experts import models as experts_models
 from skillatlas.innovation import models as innovation_models
+from skillatlas.intelligence import demand_models
 from skillatlas.intelligence import models as intelligence_models
 from skillatlas.jobs import models as jobs_models
 from skillatlas.kpi import models as kpi_models
@@ -26,6 +27,7 @@ __all__ = [
     "auth_models",
     "changes",
     "credentials_models",
+    "demand_models",
     "experts_models",
     "innovation_models",
     "intelligence_models",

@@ -233,3 +233,7 @@ def demand(
     for s in report.top:
         table.add_row(s.label, str(s.ads), f"{s.share:.1%}")
     console.print(table)
+
+
+# classify-ads and load-demand (job ads at scale) register themselves on intelligence_app.
+from skillatlas.intelligence import scale_cli as _scale_cli  # noqa: E402, F401

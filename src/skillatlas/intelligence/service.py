@@ -238,7 +238,12 @@ def demand_report(
         filters.append(JobAd.country == country.upper())
     if occupation_id is not None:
         filters.append(JobAd.occupation_id == occupation_id)
+    # Ads classified at scale count through their monthly aggregates (intelligence/demand.py), whole months.
+    from skillatlas.intelligence import demand
+
+    agg = (start.replace(day=1), end, country, occupation_id)
     total = db.scalar(select(func.count()).select_from(JobAd).where(*filters)) or 0
+    total += demand.total_ads(db, *agg)
     ads_per_skill = func.count(JobAdSkill.job_ad_id)
     rows = db.execute(
         select(Skill.id, Skill.uri, Skill.preferred_label, ads_per_skill)
@@ -246,9 +251,12 @@ def demand_report(
         .join(JobAd, JobAd.id == JobAdSkill.job_ad_id)
         .where(*filters)
         .group_by(Skill.id, Skill.uri, Skill.preferred_label)
-        .order_by(ads_per_skill.desc(), Skill.preferred_label)
-        .limit(limit)
     ).all()
+    merged = {i: (u, label, n) for i, u, label, n in rows}
+    for i, (u, label, n) in demand.ads_per_skill(db, *agg).items():
+        merged[i] = (u, label, merged[i][2] + n if i in merged else n)
+    ranked = sorted(((i, u, label, n) for i, (u, label, n) in merged.items()), key=lambda r: (-r[3], r[2]))
+    rows = ranked[:limit]
     top_ids = [r[0] for r in rows]
     supply = _supply(db, top_ids)
     top = [
@@ -261,6 +269,8 @@ def demand_report(
     per_month = {(int(y), int(m)): n for y, m, n in db.execute(
         select(year, month, func.count()).where(*filters).group_by(year, month)
     )}  # fmt: skip
+    for ym, n in demand.monthly_ads(db, *agg).items():
+        per_month[ym] = per_month.get(ym, 0) + n
     trend_ids = top_ids[:trend_skills]
     monthly: dict[str, list[int]] = {}
     if trend_ids:
@@ -272,6 +282,8 @@ def demand_report(
             .group_by(JobAdSkill.skill_id, year, month)
         ):
             counts[(skill_id, int(y), int(m))] = n
+        for key, n in demand.monthly_skill_ads(db, *agg, trend_ids).items():
+            counts[key] = counts.get(key, 0) + n
         labels = {d.skill_id: d.label for d in top}
         monthly = {labels[i]: [counts.get((i, y, m), 0) for y, m in months] for i in trend_ids}
     return DemandReport(
@@ -293,7 +305,12 @@ def _supply(db: Session, skill_ids: list[int]) -> dict[str, dict[int, int]]:
     return {name: counter(db, skill_ids) for name, counter in sorted(SUPPLY_SOURCES.items())}
 
 
-def _shares(db: Session, filters: list[Any]) -> tuple[int, dict[int, tuple[str, str, int]]]:
+def _shares(
+    db: Session, filters: list[Any], aggregates: tuple[dt.date, dt.date, str | None, int | None]
+) -> tuple[int, dict[int, tuple[str, str, int]]]:
+    """Ads and ads per skill: the ad-level rows under `filters` plus the aggregated months in `aggregates`."""
+    from skillatlas.intelligence import demand
+
     total = db.scalar(select(func.count()).select_from(JobAd).where(*filters)) or 0
     rows = db.execute(
         select(Skill.id, Skill.uri, Skill.preferred_label, func.count())
@@ -302,7 +319,10 @@ def _shares(db: Session, filters: list[Any]) -> tuple[int, dict[int, tuple[str, 
         .where(*filters)
         .group_by(Skill.id, Skill.uri, Skill.preferred_label)
     ).all()
-    return total, {i: (u, label, n) for i, u, label, n in rows}
+    counts = {i: (u, label, n) for i, u, label, n in rows}
+    for i, (u, label, n) in demand.ads_per_skill(db, *aggregates).items():
+        counts[i] = (u, label, counts[i][2] + n if i in counts else n)
+    return total + demand.total_ads(db, *aggregates), counts
 
 
 def rising_skills(
@@ -323,9 +343,15 @@ def rising_skills(
         base.append(JobAd.country == country.upper())
     if occupation_id is not None:
         base.append(JobAd.occupation_id == occupation_id)
-    recent_total, recent = _shares(db, [*base, JobAd.posted_on >= recent_start, JobAd.posted_on <= end])
+    recent_total, recent = _shares(
+        db,
+        [*base, JobAd.posted_on >= recent_start, JobAd.posted_on <= end],
+        (recent_start, end, country, occupation_id),
+    )
     earlier_total, earlier = _shares(
-        db, [*base, JobAd.posted_on >= earlier_start, JobAd.posted_on < recent_start]
+        db,
+        [*base, JobAd.posted_on >= earlier_start, JobAd.posted_on < recent_start],
+        (earlier_start, recent_start - dt.timedelta(days=1), country, occupation_id),
     )
     if not recent_total or not earlier_total:
         return []

@@ -1,0 +1,212 @@
+"""Demand aggregates: classified job ads (`scale.classify_ads`' Parquet) loaded as counts per skill x
+occupation x country x month, and the reads the demand report adds to its ad-level counts.
+
+A loaded file is remembered by the SHA-256 of its bytes (`demand_file`), so loading the same files again
+changes nothing; all files of one `load_demand` call are loaded in the caller's one transaction. Each
+file keeps its own aggregate rows (no update of shared rows: loads never contend), and the reads sum them.
+Months are whole: a month's aggregates count in a period when the month's first day lies in it (the
+demand report widens its start to its first month's first day, as its month axis does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import extract, func, insert, select
+from sqlalchemy.orm import Session
+
+from skillatlas.auth.permissions import Principal, authorize
+from skillatlas.errors import InvalidInput
+from skillatlas.intelligence import policy  # noqa: F401  (registers the rules)
+from skillatlas.intelligence.demand_models import DemandAds, DemandFile, DemandSkill
+from skillatlas.taxonomy.models import Occupation, Skill
+
+BATCH = 20_000
+
+
+@dataclass(slots=True)
+class LoadReport:
+    files: int = 0
+    loaded: int = 0
+    already_loaded: int = 0
+    ads: int = 0
+    skill_links: int = 0
+    unknown_skills: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+def demand_files(path: str) -> list[str]:
+    """The Parquet files of a path: a classify-ads output (the parts its manifest lists as done), a folder
+    of .parquet files, a glob, or one file; local or any fsspec URL."""
+    from skillatlas.intelligence import scale
+
+    fs, local = scale._fs(path)
+    protocol = path.split("://", 1)[0] + "://" if "://" in path else ""
+    if fs.isdir(local):
+        if fs.exists(f"{local.rstrip('/')}/{scale.MANIFEST}"):
+            return [f"{path.rstrip('/')}/{name}" for name in scale.done_parts(path)]
+        names = sorted(p for p in fs.find(local) if p.endswith(".parquet"))
+    elif any(ch in local for ch in "*?["):
+        names = sorted(fs.glob(local))
+    elif fs.exists(local):
+        names = [local]
+    else:
+        raise InvalidInput(f"{path}: no such file or directory", field="path")
+    return [protocol + n if protocol and not n.startswith(protocol) else n for n in names]
+
+
+def load_demand(
+    *, db: Session, actor: Principal, path: str, progress: Callable[[int], None] | None = None
+) -> LoadReport:
+    """Loads classified job ads as demand aggregates; files loaded before (same bytes) are skipped."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from skillatlas.intelligence import scale
+
+    authorize(actor, "intelligence.job_ads.import")
+    files = demand_files(path)
+    report = LoadReport(files=len(files))
+    skill_ids: dict[str, int] | None = None
+    occupation_ids: dict[str, int] = {}
+    for name in files:
+        fs, local = scale._fs(name)
+        with fs.open(local, "rb") as handle:
+            content = handle.read()
+        digest = hashlib.sha256(content).hexdigest()
+        if db.scalar(select(DemandFile.id).where(DemandFile.digest == digest)) is not None:
+            report.already_loaded += 1
+            if progress:
+                progress(1)
+            continue
+        try:
+            table = pq.read_table(
+                io.BytesIO(content), columns=["date", "country", "occupation_uri", "skills"]
+            )
+        except Exception as exc:  # pyarrow's errors have no common base beyond Exception
+            raise InvalidInput(
+                f"{name}: not a classified job-ads Parquet file ({exc})", field="path"
+            ) from exc
+        if skill_ids is None:
+            skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
+            occupation_ids = dict(db.execute(select(Occupation.uri, Occupation.id)).all())
+        ads: Counter[tuple[int | None, str, dt.date]] = Counter()
+        skills: Counter[tuple[int, int | None, str, dt.date]] = Counter()
+        unknown = links = 0
+        for row in table.to_pylist():
+            month = row["date"].replace(day=1)
+            occupation = occupation_ids.get(row["occupation_uri"]) if row["occupation_uri"] else None
+            key = (occupation, row["country"], month)
+            ads[key] += 1
+            for uri in {s["uri"] for s in row["skills"] or []}:
+                skill_id = skill_ids.get(uri)
+                if skill_id is None:
+                    unknown += 1
+                    continue
+                skills[(skill_id, *key)] += 1
+                links += 1
+        record = DemandFile(
+            digest=digest, name=name[-500:], ads=table.num_rows, skill_links=links, unknown_skills=unknown
+        )
+        db.add(record)
+        db.flush()
+        _insert(db, DemandAds, [
+            {"file_id": record.id, "occupation_id": o, "country": c, "month": m, "ads": n}
+            for (o, c, m), n in ads.items()
+        ])  # fmt: skip
+        _insert(db, DemandSkill, [
+            {"file_id": record.id, "skill_id": s, "occupation_id": o, "country": c, "month": m, "ads": n}
+            for (s, o, c, m), n in skills.items()
+        ])  # fmt: skip
+        report.loaded += 1
+        report.ads += table.num_rows
+        report.skill_links += links
+        report.unknown_skills += unknown
+        report.names.append(name)
+        if progress:
+            progress(1)
+    return report
+
+
+def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        db.execute(insert(model), rows[start : start + BATCH])
+
+
+def loaded_files(db: Session, limit: int = 50) -> list[DemandFile]:
+    """The aggregate files loaded, newest first (the import page lists them)."""
+    return list(
+        db.scalars(
+            select(DemandFile).order_by(DemandFile.loaded_at.desc(), DemandFile.id.desc()).limit(limit)
+        )
+    )
+
+
+# --- reads for the demand report -----------------------------------------------------------------
+
+
+def _filters(
+    model: Any, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None
+) -> list[Any]:
+    filters = [model.month >= start, model.month <= end]
+    if country:
+        filters.append(model.country == country.upper())
+    if occupation_id is not None:
+        filters.append(model.occupation_id == occupation_id)
+    return filters
+
+
+def total_ads(
+    db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None
+) -> int:
+    """Aggregated ads whose month begins in [start, end]."""
+    return int(
+        db.scalar(select(func.coalesce(func.sum(DemandAds.ads), 0)).where(
+            *_filters(DemandAds, start, end, country, occupation_id))) or 0
+    )  # fmt: skip
+
+
+def ads_per_skill(
+    db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None,
+    skill_ids: Sequence[int] | None = None,
+) -> dict[int, tuple[str, str, int]]:  # fmt: skip
+    """skill id -> (uri, label, aggregated ads asking for it)."""
+    filters = _filters(DemandSkill, start, end, country, occupation_id)
+    if skill_ids is not None:
+        filters.append(DemandSkill.skill_id.in_(list(skill_ids)))
+    rows = db.execute(
+        select(Skill.id, Skill.uri, Skill.preferred_label, func.sum(DemandSkill.ads))
+        .join(DemandSkill, DemandSkill.skill_id == Skill.id)
+        .where(*filters)
+        .group_by(Skill.id, Skill.uri, Skill.preferred_label)
+    ).all()
+    return {i: (u, label, int(n)) for i, u, label, n in rows}
+
+
+def monthly_ads(
+    db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None
+) -> dict[tuple[int, int], int]:
+    year, month = extract("year", DemandAds.month), extract("month", DemandAds.month)
+    return {(int(y), int(m)): int(n) for y, m, n in db.execute(
+        select(year, month, func.sum(DemandAds.ads))
+        .where(*_filters(DemandAds, start, end, country, occupation_id)).group_by(year, month)
+    )}  # fmt: skip
+
+
+def monthly_skill_ads(
+    db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None,
+    skill_ids: Sequence[int],
+) -> dict[tuple[int, int, int], int]:  # fmt: skip
+    year, month = extract("year", DemandSkill.month), extract("month", DemandSkill.month)
+    return {(int(s), int(y), int(m)): int(n) for s, y, m, n in db.execute(
+        select(DemandSkill.skill_id, year, month, func.sum(DemandSkill.ads))
+        .where(*_filters(DemandSkill, start, end, country, occupation_id),
+               DemandSkill.skill_id.in_(list(skill_ids)))
+        .group_by(DemandSkill.skill_id, year, month)
+    )}  # fmt: skip

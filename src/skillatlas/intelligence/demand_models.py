@@ -1,0 +1,60 @@
+"""Demand aggregates: job ads classified at scale (`scale.py`), counted per skill x occupation x country x
+month, so the dashboard serves millions of ads without holding the ads themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from skillatlas.db import Base, UTCDateTime, utcnow
+
+
+class DemandFile(Base):
+    """A classified Parquet file loaded as aggregates; its content digest makes a second load a no-op."""
+
+    __tablename__ = "demand_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    ads: Mapped[int] = mapped_column(Integer)
+    skill_links: Mapped[int] = mapped_column(Integer)
+    #: Skill URIs of the file that the database's taxonomy lacks (not counted).
+    unknown_skills: Mapped[int] = mapped_column(Integer, default=0)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DemandAds(Base):
+    """How many ads of a file fall in an occupation x country x month (the denominator of shares)."""
+
+    __tablename__ = "demand_ads"
+    __table_args__ = (Index("ix_demand_ads_month_country", "month", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("demand_file.id", ondelete="CASCADE"), index=True)
+    occupation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occupation.id", ondelete="SET NULL"), index=True
+    )
+    country: Mapped[str] = mapped_column(String(2))
+    #: The first day of the month.
+    month: Mapped[dt.date] = mapped_column(Date)
+    ads: Mapped[int] = mapped_column(Integer)
+
+
+class DemandSkill(Base):
+    """How many ads of a file ask for a skill, per occupation x country x month."""
+
+    __tablename__ = "demand_skill"
+    __table_args__ = (Index("ix_demand_skill_month_country", "month", "country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("demand_file.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"), index=True)
+    occupation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occupation.id", ondelete="SET NULL"), index=True
+    )
+    country: Mapped[str] = mapped_column(String(2))
+    month: Mapped[dt.date] = mapped_column(Date)
+    ads: Mapped[int] = mapped_column(Integer)

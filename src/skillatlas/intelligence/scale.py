@@ -1,0 +1,464 @@
+"""Job ads classified at scale: skills and occupation per ad, in chunks, locally or on a Dask cluster.
+
+`classify_ads` plans the input (JSON lines or Parquet files, local paths or any fsspec URL) into chunks of
+at most `chunk_size` ads, classifies each chunk with the same extractor as the job-ads import (the bundled
+ESCO skills, `extraction.default_settings`, the import's `service.confident` cut) and writes one Parquet
+file per chunk (`part-FFFFF-CCCCCC.parquet`: input file number, chunk number), written under a temporary
+name and renamed, so a part file is whole or absent. The driver alone writes `_manifest.json` (the plan's
+fingerprint and the chunks done, rewritten atomically after each chunk), so a killed run, started again
+with the same arguments, classifies only the chunks the manifest lacks: no ad is lost and none is written
+twice (a chunk finished but not yet in the manifest is classified again into the same name).
+
+Engines: `local` (in this process) and `dask` (`distributed`: a `LocalCluster` of `workers` processes, or
+an existing scheduler at `address`). Both run the same `classify_chunk`, so the rows are identical whatever
+the engine and the number of workers. The classifier (extractor and occupation index) is built once per
+worker process (`classifier()`, cached), never once per ad; the driver builds it first, so the embedding
+cache on disk is complete before any worker reads it.
+
+Dask rather than Ray: pure-Python wheels (`dask`, `distributed`) that install anywhere the app does, a
+small footprint, and a scheduler that runs embedded in the process (`LocalCluster`) for tests and laptops,
+or joins a cluster with one address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from skillatlas.errors import InvalidInput
+
+#: Ads per chunk (one output file each) unless the caller says otherwise.
+DEFAULT_CHUNK_SIZE = 5_000
+MANIFEST = "_manifest.json"
+#: The import's defaults (`service.import_job_ads`): skills kept per ad and the confidence cut.
+TOP, MIN_SCORE, RELATIVE = 15, 0.5, 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of ads in one input file: rows [start, start + count), beginning at byte `offset` (JSON lines)."""
+
+    url: str
+    file_number: int
+    number: int
+    kind: str  # "jsonl" or "parquet"
+    start: int
+    count: int
+    offset: int = 0
+    row_group: int = -1
+
+    @property
+    def name(self) -> str:
+        return f"part-{self.file_number:05d}-{self.number:06d}.parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierConfig:
+    """What a worker needs to build the classifier: the embedding backend and where its cache lives."""
+
+    backend: str
+    cache_dir: str | None
+    evidence: bool = False
+
+
+@dataclass(slots=True)
+class RunReport:
+    chunks: int
+    skipped: int
+    ads: int
+    rejected: int
+    output: str
+    engine: str
+    workers: int
+    seconds: float
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+
+def _fs(url: str) -> tuple[Any, str]:
+    from fsspec.core import url_to_fs
+
+    return url_to_fs(url)
+
+
+def input_files(inputs: Sequence[str]) -> list[str]:
+    """The input files, in a stable order: each input is a file, a directory (its .jsonl/.parquet) or a glob."""
+    found: list[str] = []
+    for given in inputs:
+        fs, path = _fs(given)
+        protocol = given.split("://", 1)[0] + "://" if "://" in given else ""
+        if any(ch in path for ch in "*?["):
+            paths = sorted(fs.glob(path))
+        elif fs.isdir(path):
+            paths = sorted(p for p in fs.find(path) if p.endswith((".jsonl", ".ndjson", ".json", ".parquet")))
+        elif fs.exists(path):
+            paths = [path]
+        else:
+            raise InvalidInput(f"{given}: no such file or directory", field="input")
+        found.extend(protocol + p if protocol and not p.startswith(protocol) else p for p in paths)
+    if not found:
+        raise InvalidInput("no job-ad files (.jsonl or .parquet) in the input", field="input")
+    return found
+
+
+def _kind(url: str) -> str:
+    return "parquet" if url.lower().endswith((".parquet", ".pq")) else "jsonl"
+
+
+def plan(files: Sequence[str], chunk_size: int) -> list[Chunk]:
+    """Every input file cut into chunks of at most `chunk_size` ads, in file and row order."""
+    chunks: list[Chunk] = []
+    for file_number, url in enumerate(files):
+        fs, path = _fs(url)
+        number = 0
+        if _kind(url) == "parquet":
+            import pyarrow.parquet as pq
+
+            with fs.open(path, "rb") as handle:
+                meta = pq.ParquetFile(handle).metadata
+            start = 0
+            for group in range(meta.num_row_groups):
+                rows = meta.row_group(group).num_rows
+                for first in range(0, rows, chunk_size):
+                    count = min(chunk_size, rows - first)
+                    chunks.append(Chunk(url, file_number, number, "parquet", start + first, count,
+                                        offset=first, row_group=group))  # fmt: skip
+                    number += 1
+                start += rows
+            continue
+        offset = position = count = start = 0
+        with fs.open(path, "rb") as handle:
+            for line in handle:
+                if line.strip():
+                    if count == 0:
+                        offset, start = position, start
+                    count += 1
+                    if count == chunk_size:
+                        chunks.append(Chunk(url, file_number, number, "jsonl", start, count, offset))
+                        number += 1
+                        start += count
+                        count = 0
+                position += len(line)
+        if count:
+            chunks.append(Chunk(url, file_number, number, "jsonl", start, count, offset))
+    return chunks
+
+
+def plan_fingerprint(chunks: Sequence[Chunk], config: ClassifierConfig) -> str:
+    """Identifies a run: the same inputs cut the same way, classified the same way."""
+    digest = hashlib.sha256(json.dumps([asdict(config), [asdict(c) for c in chunks]]).encode())
+    return digest.hexdigest()
+
+
+# --- reading a chunk ---------------------------------------------------------------------------
+
+
+def read_chunk(chunk: Chunk) -> list[dict[str, Any]]:
+    """The raw rows of a chunk."""
+    fs, path = _fs(chunk.url)
+    if chunk.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        with fs.open(path, "rb") as handle:
+            table = pq.ParquetFile(handle).read_row_group(chunk.row_group)
+        return table.slice(chunk.offset, chunk.count).to_pylist()
+    rows: list[dict[str, Any]] = []
+    with fs.open(path, "rb") as handle:
+        handle.seek(chunk.offset)
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                value = {"_error": f"not JSON ({exc.msg})"}
+            rows.append(value if isinstance(value, dict) else {"_error": "not a JSON object"})
+            if len(rows) == chunk.count:
+                break
+    return rows
+
+
+# --- classifying -------------------------------------------------------------------------------
+
+
+class AdClassifier:
+    """The skill extractor of every other door plus the occupation matcher, over the bundled ESCO.
+
+    Occupations: a hybrid index over each bundled ESCO occupation's preferred and alternative labels and
+    the first sentence of its description, the title matched as the job-ads import does it
+    (`engine.IntelligenceEngine.classify_job_title`): the best hit, if it shares a word with the title."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        from skillatlas.intelligence.extraction import SkillExtractor, bundled_skill_records, default_settings
+        from skillatlas.search.backends import get_backend
+        from skillatlas.search.cache import EmbeddingCache
+        from skillatlas.search.index import HybridIndex
+        from skillatlas.taxonomy.bundle import load_occupations
+
+        self.config = config
+        self.cache = EmbeddingCache(Path(config.cache_dir) if config.cache_dir else None)
+        self.extractor = SkillExtractor(
+            bundled_skill_records(), settings=default_settings(config.backend), cache=self.cache
+        )
+        self.occupations = HybridIndex(get_backend(config.backend), cache=self.cache)
+        self.occupations.add(
+            (o.uri, [o.preferred_label, *o.alt_labels, (o.description or "").split(". ")[0]])
+            for o in load_occupations("occupation")
+        )
+
+    def occupation(self, title: str) -> str | None:
+        hits = self.occupations.search(title, 1)
+        if not hits or hits[0].lexical_score <= 0:
+            return None
+        return hits[0].id
+
+    def skills(self, title: str, text: str) -> list[dict[str, Any]]:
+        from skillatlas.intelligence.service import confident
+
+        found = confident(self.extractor.extract(f"{title}.\n{text}", k=TOP), MIN_SCORE, RELATIVE)
+        seen: set[str] = set()
+        skills = []
+        for skill in found:
+            if skill.uri in seen:
+                continue
+            seen.add(skill.uri)
+            entry: dict[str, Any] = {"uri": skill.uri, "score": float(skill.score)}
+            if self.config.evidence:
+                entry["evidence"] = skill.evidence[:2000]
+            skills.append(entry)
+        return skills
+
+
+@cache
+def classifier(config: ClassifierConfig) -> AdClassifier:
+    """The classifier of this process (one per worker): built at its first chunk, then reused."""
+    return AdClassifier(config)
+
+
+def output_schema(evidence: bool) -> Any:
+    import pyarrow as pa
+
+    fields = [pa.field("uri", pa.string()), pa.field("score", pa.float64())]
+    if evidence:
+        fields.append(pa.field("evidence", pa.string()))
+    return pa.schema([
+        pa.field("id", pa.string()),
+        pa.field("date", pa.date32()),
+        pa.field("country", pa.string()),
+        pa.field("occupation_uri", pa.string()),
+        pa.field("skills", pa.list_(pa.struct(fields))),
+    ])  # fmt: skip
+
+
+def classify_rows(
+    rows: Sequence[dict[str, Any]], config: ClassifierConfig
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each valid ad's output row, in input order, and a problem per rejected row."""
+    from pydantic import ValidationError
+
+    from skillatlas.intelligence.schemas import JobAdIn
+    from skillatlas.validation import field_and_message
+
+    model = classifier(config)
+    out: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for row in rows:
+        if "_error" in row:
+            problems.append(str(row["_error"]))
+            continue
+        try:
+            ad = JobAdIn.model_validate(row)
+        except ValidationError as exc:
+            field, message = field_and_message(exc.errors()[0])
+            problems.append(f"id {row.get('id')!r}: {field}: {message}")
+            continue
+        if not ad.id:
+            problems.append("a row without an id")
+            continue
+        out.append({
+            "id": ad.id, "date": ad.date, "country": ad.country,
+            "occupation_uri": model.occupation(ad.title), "skills": model.skills(ad.title, ad.text),
+        })  # fmt: skip
+    return out, problems
+
+
+def _write_atomically(url: str, data: bytes) -> None:
+    fs, path = _fs(url)
+    temporary = f"{path}.tmp-{uuid.uuid4().hex}"
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(fs, LocalFileSystem):
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return
+    with fs.open(temporary, "wb") as handle:  # object stores: an upload is whole or absent anyway
+        handle.write(data)
+    fs.mv(temporary, path)
+
+
+def classify_chunk(chunk: Chunk, output: str, config: ClassifierConfig) -> dict[str, Any]:
+    """Classifies one chunk and writes its Parquet file under its final name; runs on a worker."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, problems = classify_rows(read_chunk(chunk), config)
+    table = pa.Table.from_pylist(rows, schema=output_schema(config.evidence))
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    _write_atomically(f"{output.rstrip('/')}/{chunk.name}", buffer.getvalue())
+    return {"name": chunk.name, "ads": len(rows), "rejected": len(problems), "problems": problems[:5]}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def _read_manifest(output: str) -> dict[str, Any] | None:
+    fs, path = _fs(f"{output.rstrip('/')}/{MANIFEST}")
+    if not fs.exists(path):
+        return None
+    with fs.open(path, "rb") as handle:
+        return json.loads(handle.read())
+
+
+def _save_manifest(output: str, manifest: dict[str, Any]) -> None:
+    _write_atomically(f"{output.rstrip('/')}/{MANIFEST}", json.dumps(manifest, indent=1).encode())
+
+
+def done_parts(output: str) -> list[str]:
+    """The part files a (possibly unfinished) run has completed, in order."""
+    manifest = _read_manifest(output)
+    return sorted(manifest["done"]) if manifest else []
+
+
+def classify_ads(
+    *,
+    inputs: Sequence[str],
+    output: str,
+    engine: str = "local",
+    address: str | None = None,
+    workers: int = 2,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    config: ClassifierConfig,
+    progress: Callable[[int, int], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+    stop_after: int | None = None,
+) -> RunReport:
+    """Classifies every ad of `inputs` into Parquet parts under `output`, resuming a run that was stopped.
+
+    `progress(chunks, ads)` is called as each chunk is done; `on_plan(chunks to do, ads to do)` once.
+    `stop_after` ends the run after that many chunks (for tests of resuming)."""
+    import time
+
+    if engine not in ("local", "dask"):
+        raise InvalidInput(f"engine: {engine!r} is not one of local, dask", field="engine")
+    if chunk_size < 1:
+        raise InvalidInput("chunk_size: at least 1", field="chunk_size")
+    began = time.perf_counter()
+    chunks = plan(input_files(inputs), chunk_size)
+    fingerprint = plan_fingerprint(chunks, config)
+    fs, out_path = _fs(output)
+    fs.makedirs(out_path, exist_ok=True)
+    manifest = _read_manifest(output)
+    if manifest is None:
+        if any(p.rsplit("/", 1)[-1].startswith("part-") for p in fs.ls(out_path, detail=False)):
+            raise InvalidInput(
+                f"{output} holds part files but no manifest: choose an empty folder", field="output"
+            )
+        manifest = {"plan": fingerprint, "chunks": len(chunks), "done": {}}
+        _save_manifest(output, manifest)
+    elif manifest.get("plan") != fingerprint:
+        raise InvalidInput(
+            f"{output} holds another run (other inputs, chunk size or settings): choose an empty folder",
+            field="output",
+        )
+    for stray in fs.ls(out_path, detail=False):  # temporary files of a killed run
+        if ".tmp-" in stray.rsplit("/", 1)[-1]:
+            fs.rm(stray)
+    todo = [c for c in chunks if c.name not in manifest["done"]]
+    if stop_after is not None:
+        todo = todo[:stop_after]
+    if on_plan:
+        on_plan(len(todo), sum(c.count for c in todo))
+
+    sizes = {c.name: c.count for c in todo}
+
+    def finished(result: dict[str, Any]) -> None:
+        manifest["done"][result["name"]] = {k: result[k] for k in ("ads", "rejected", "problems")}
+        _save_manifest(output, manifest)
+        if progress:
+            progress(1, sizes[result["name"]])
+
+    used_workers = 1
+    if todo:
+        classifier(config)  # the driver fills the embedding cache once, before any worker reads it
+        classifier(config).cache.save()
+    if todo and engine == "local":
+        for chunk in todo:
+            finished(classify_chunk(chunk, output, config))
+    elif todo:
+        used_workers = _run_dask(todo, output, config, address, workers, finished)
+    done = manifest["done"]
+    return RunReport(
+        chunks=len(chunks), skipped=len(chunks) - len(todo),
+        ads=sum(v["ads"] for v in done.values()), rejected=sum(v["rejected"] for v in done.values()),
+        output=output, engine=engine, workers=used_workers if engine == "dask" else 1,
+        seconds=round(time.perf_counter() - began, 3),
+    )  # fmt: skip
+
+
+def _run_dask(
+    todo: Sequence[Chunk],
+    output: str,
+    config: ClassifierConfig,
+    address: str | None,
+    workers: int,
+    finished: Callable[[dict[str, Any]], None],
+) -> int:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address:
+        client = Client(address)
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=40,
+        )  # fmt: skip
+        client = Client(cluster)
+    try:
+        count = len(client.scheduler_info()["workers"])
+        # retries: a chunk whose worker died is run again elsewhere; its file is simply written again
+        futures = [
+            client.submit(classify_chunk, chunk, output, config, key=f"classify-{chunk.name}-{uuid.uuid4().hex}",
+                          retries=3, pure=False)
+            for chunk in todo
+        ]  # fmt: skip
+        for future in as_completed(futures):
+            finished(future.result())
+        return count
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def iter_output_rows(output: str) -> Iterator[dict[str, Any]]:
+    """Every classified ad of a finished run, in part order (for tests and small outputs)."""
+    import pyarrow.parquet as pq
+
+    fs, path = _fs(output)
+    for name in done_parts(output):
+        with fs.open(f"{path.rstrip('/')}/{name}", "rb") as handle:
+            yield from pq.read_table(handle).to_pylist()

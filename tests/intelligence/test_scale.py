@@ -1,0 +1,122 @@
+"""Job ads classified at scale: the same rows whatever the engine, resumed exactly once after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from skillatlas.intelligence import scale
+
+# Lexical only: the tests check the pipeline, not the embedding model (bench/skill_extraction.py does that).
+CONFIG = scale.ClassifierConfig(backend="none", cache_dir=None)
+TEMPLATES = [
+    ("Software developer", "You will develop software in Python and Java. Test code and review changes."),
+    ("Car mechanic", "Repair vehicles, diagnose engine faults and maintain brakes."),
+    ("Welder", "Weld steel parts; read technical drawings and inspect welds."),
+    ("Data analyst", "Analyse data with SQL and build dashboards for the sales team."),
+    ("Electrical engineer", "Design electrical circuits, test prototypes and write reports."),
+]
+
+
+def write_ads(path: Path, count: int, first: int = 0) -> list[dict[str, str]]:
+    ads = []
+    for i in range(first, first + count):
+        title, text = TEMPLATES[i % len(TEMPLATES)]
+        ads.append({"id": f"ad-{i}", "date": f"2026-{1 + i % 5:02d}-{1 + i % 27:02d}",
+                    "country": ["DE", "FR", "RO"][i % 3], "title": title, "text": f"{text} Site {i % 7}."})  # fmt: skip
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(ads), path, row_group_size=4)
+    else:
+        path.write_text("".join(json.dumps(ad) + "\n" for ad in ads), encoding="utf-8")
+    return ads
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> list[str]:
+    folder = tmp_path / "ads"
+    folder.mkdir()
+    write_ads(folder / "a.jsonl", 9)
+    write_ads(folder / "b.parquet", 7, first=9)
+    return [str(folder)]
+
+
+def test_plan_cuts_files_into_chunks(corpus: list[str]) -> None:
+    chunks = scale.plan(scale.input_files(corpus), chunk_size=4)
+    assert [(c.kind, c.count) for c in chunks] == [
+        ("jsonl", 4), ("jsonl", 4), ("jsonl", 1), ("parquet", 4), ("parquet", 3),
+    ]  # fmt: skip
+    assert [row["id"] for c in chunks for row in scale.read_chunk(c)] == [f"ad-{i}" for i in range(16)]
+
+
+def test_local_and_dask_give_the_same_rows(tmp_path: Path, corpus: list[str]) -> None:
+    local = scale.classify_ads(inputs=corpus, output=str(tmp_path / "local"), chunk_size=3, config=CONFIG)
+    assert local.ads == 16 and local.chunks == 6 and local.rejected == 0
+    rows = list(scale.iter_output_rows(str(tmp_path / "local")))
+    assert [r["id"] for r in rows] == [f"ad-{i}" for i in range(16)]
+    assert all(r["skills"] and r["occupation_uri"] for r in rows)
+    welder = next(r for r in rows if r["id"] == "ad-2")
+    assert welder["occupation_uri"].startswith("http://data.europa.eu/esco/occupation/")
+    distributed = scale.classify_ads(
+        inputs=corpus, output=str(tmp_path / "dask"), engine="dask", workers=2, chunk_size=3, config=CONFIG
+    )
+    assert distributed.workers == 2 and distributed.ads == 16
+    assert list(scale.iter_output_rows(str(tmp_path / "dask"))) == rows
+    # part for part, the same bytes
+    for name in scale.done_parts(str(tmp_path / "local")):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+
+
+def test_a_different_run_into_the_same_folder_is_refused(tmp_path: Path, corpus: list[str]) -> None:
+    out = str(tmp_path / "out")
+    scale.classify_ads(inputs=corpus, output=out, chunk_size=4, config=CONFIG, stop_after=1)
+    with pytest.raises(scale.InvalidInput, match="another run"):
+        scale.classify_ads(inputs=corpus, output=out, chunk_size=5, config=CONFIG)
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    code = "from skillatlas.cli import app; app()"
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def test_a_killed_run_resumes_exactly_once(tmp_path: Path) -> None:
+    source = tmp_path / "ads.jsonl"
+    write_ads(source, 40)
+    env = {
+        **os.environ,
+        "SKILLATLAS_EMBEDDING_BACKEND": "none",
+        "SKILLATLAS_DATA_DIR": str(tmp_path / "data"),
+    }
+    whole = tmp_path / "whole"
+    args = ["intelligence", "classify-ads", "--input", str(source), "--chunk-size", "1"]
+    assert _cli([*args, "--output", str(whole)], env).wait(timeout=300) == 0
+    expected = list(scale.iter_output_rows(str(whole)))
+    assert len(expected) == 40
+
+    killed = tmp_path / "killed"
+    run = _cli([*args, "--output", str(killed)], env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(scale.done_parts(str(killed)) if killed.exists() else []) < 3:
+        time.sleep(0.02)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    done_at_kill = scale.done_parts(str(killed))
+    assert 3 <= len(done_at_kill) < 40, "the run must be killed mid-way"
+    (killed / "part-00000-000039.parquet.tmp-deadbeef").write_bytes(b"torn")  # a write cut short
+    rerun = _cli([*args, "--output", str(killed)], env)
+    output = rerun.communicate(timeout=300)[0].decode()
+    assert rerun.returncode == 0, output
+    assert "done before" in output
+    assert list(scale.iter_output_rows(str(killed))) == expected
+    assert not list(killed.glob("*.tmp-*"))
+    assert sorted(p.name for p in killed.glob("part-*")) == scale.done_parts(str(killed))
