@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from skillatlas.intelligence import scale
+from tests.intelligence.test_intelligence import esco  # noqa: F401  (the fixture: a few real ESCO rows)
 
 # Lexical only: the tests check the pipeline, not the embedding model (bench/skill_extraction.py does that).
 CONFIG = scale.ClassifierConfig(backend="none", cache_dir=None)
@@ -120,3 +121,100 @@ def test_a_killed_run_resumes_exactly_once(tmp_path: Path) -> None:
     assert list(scale.iter_output_rows(str(killed))) == expected
     assert not list(killed.glob("*.tmp-*"))
     assert sorted(p.name for p in killed.glob("part-*")) == scale.done_parts(str(killed))
+
+
+# --- demand aggregates -------------------------------------------------------------------------
+
+
+def _write_classified(path: Path, rows: list[dict[str, object]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows, schema=scale.output_schema(False)), path)
+
+
+@pytest.mark.usefixtures("esco")
+def test_load_demand_adds_aggregates_once(
+    office_client, sessions, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select
+    from typer.testing import CliRunner
+
+    from skillatlas.cli import app
+    from skillatlas.intelligence.demand_models import DemandFile
+    from skillatlas.taxonomy.models import Occupation, Skill
+    from tests.intelligence.test_intelligence import ADS, csv_bytes, upload
+
+    with sessions() as db:
+        uris = dict(db.execute(select(Skill.preferred_label, Skill.uri)).all())
+        occupation = db.scalar(select(Occupation.uri).order_by(Occupation.id))
+    bms, other = (
+        uris["battery management systems"],
+        next(u for label, u in sorted(uris.items()) if "battery" not in label),
+    )
+    assert upload(office_client, csv_bytes(ADS)).json()["imported"] == 6
+
+    def report(**params: str) -> dict:
+        query = {"start": "2026-01-01", "end": "2026-05-31", **params}
+        return office_client.get("/api/intelligence/demand", params=query).json()
+
+    before = report()
+    before_fr = report(country="FR")["total_ads"]
+    before_bms = next(s["ads"] for s in before["top"] if s["uri"] == bms)
+    folder = tmp_path / "classified"
+    folder.mkdir()
+    skill = lambda uri: {"uri": uri, "score": 1.0}  # noqa: E731
+    _write_classified(folder / "part-1.parquet", [
+        {"id": f"m{i}", "date": dt.date(2026, 3, 1 + i), "country": "DE", "occupation_uri": occupation,
+         "skills": [skill(bms), skill(other)]} for i in range(6)
+    ])  # fmt: skip
+    _write_classified(folder / "part-2.parquet", [
+        {"id": f"n{i}", "date": dt.date(2026, 4, 2), "country": "FR", "occupation_uri": None,
+         "skills": [skill(other), skill("http://example.org/not-in-the-taxonomy")]} for i in range(4)
+    ])  # fmt: skip
+    loaded = CliRunner().invoke(app, ["intelligence", "load-demand", str(folder)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "loaded 2 of 2 files" in loaded.output and "10 ads" in loaded.output
+    after = report()
+    assert after["total_ads"] == before["total_ads"] + 10
+    assert next(s["ads"] for s in after["top"] if s["uri"] == bms) == before_bms + 6
+    assert next(s["ads"] for s in after["top"] if s["uri"] == other) == 10 + next(
+        (s["ads"] for s in before["top"] if s["uri"] == other), 0
+    )
+    march, april = after["months"].index("2026-03"), after["months"].index("2026-04")
+    assert after["monthly_ads"][march] == before["monthly_ads"][march] + 6
+    assert after["monthly_ads"][april] == before["monthly_ads"][april] + 4
+    assert report(country="FR")["total_ads"] == before_fr + 4
+    # loading the same files again (even copied elsewhere) changes nothing
+    again = CliRunner().invoke(app, ["intelligence", "load-demand", str(folder / "part-*.parquet")])
+    assert again.exit_code == 0 and "loaded 0 of 2 files (2 loaded before)" in again.output
+    assert report() == after
+    with sessions() as db:
+        assert db.scalar(select(func.count()).select_from(DemandFile)) == 2
+        assert db.scalar(select(func.sum(DemandFile.unknown_skills))) == 4
+
+
+@pytest.mark.usefixtures("esco")
+def test_a_bad_file_loads_nothing(sessions, cli_env: dict[str, str], tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select
+    from typer.testing import CliRunner
+
+    from skillatlas.cli import app
+    from skillatlas.intelligence.demand_models import DemandAds, DemandFile
+
+    folder = tmp_path / "classified"
+    folder.mkdir()
+    _write_classified(folder / "a.parquet", [
+        {"id": "x", "date": dt.date(2026, 3, 1), "country": "DE", "occupation_uri": None, "skills": []}
+    ])  # fmt: skip
+    (folder / "b.parquet").write_bytes(b"not parquet at all")
+    result = CliRunner().invoke(app, ["intelligence", "load-demand", str(folder)])
+    assert result.exit_code == 2
+    assert "b.parquet:notaclassifiedjob-adsParquetfile" in "".join(result.output.split())
+    with sessions() as db:
+        assert db.scalar(select(func.count()).select_from(DemandFile)) == 0
+        assert db.scalar(select(func.count()).select_from(DemandAds)) == 0
