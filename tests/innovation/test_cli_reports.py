@@ -63,6 +63,11 @@ def test_export_and_import_round_trip(
     assert result.exit_code == 2 and "differs from version" in result.output
     with unit_of_work(sessions) as db:
         assert len(service.list_assessments(db=db, actor=SYSTEM, organisation="aco")) == 2
+    exported["answers"][0]["question"] = exported["answers"][1]["question"]
+    exported["answers"][1]["level"] = None  # a level left out: one line in words, no stack trace
+    out.write_text(json.dumps({**exported, "answers": exported["answers"][1:]}))
+    result = runner.invoke(app, ["innovation", "import", str(out)])
+    assert result.exit_code == 2 and result.output.startswith("error:"), result.output
     out.write_text('{"format": "something else"}')
     assert runner.invoke(app, ["innovation", "import", str(out)]).exit_code == 2
 

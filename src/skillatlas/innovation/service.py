@@ -64,6 +64,7 @@ from skillatlas.innovation.schemas import (
     SuggestionsRead,
 )
 from skillatlas.taxonomy.models import Skill
+from skillatlas.validation import parse_input
 
 MIN_PEERS = 5  # a benchmark shows a peer group only when at least this many organisations are in it
 STRENGTH = 75.0  # a clause scoring this much or more is a strength
@@ -733,14 +734,18 @@ def import_assessment(*, db: Session, actor: Principal, data: dict[str, Any], no
     db.flush()
     questions = {(c.clause.value, q.position): q for c in question_set.clauses for q in c.questions}
     answers = []
-    for item in data.get("answers") or []:
+    items = data.get("answers") or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise InvalidInput("the export's answers must be a list of answers", field="answers")
+    for item in items:
         q = questions.get((item.get("clause"), item.get("position")))
         if q is None or q.text != item.get("question"):
             raise InvalidInput(
                 f"question {item.get('position')} of clause {item.get('clause')} differs from version "
                 f"{question_set.number} of the question set", field="answers")  # fmt: skip
-        answers.append(AnswerIn(question_id=q.id, level=item.get("level"), evidence_text=item.get("evidence_text") or "",
-                                evidence_url=item.get("evidence_url")))  # fmt: skip
+        answers.append(parse_input(AnswerIn, {"question_id": q.id, "level": item.get("level"),
+                                              "evidence_text": item.get("evidence_text") or "",
+                                              "evidence_url": item.get("evidence_url")}))  # fmt: skip
     save_answers(db=db, actor=actor, assessment_id=assessment.id, answers=answers)
     if data.get("state") == AssessmentState.COMPLETED.value:
         complete(db=db, actor=actor, assessment_id=assessment.id, now=completed or now)
