@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -29,6 +30,7 @@ from skillatlas.cli import app
 from skillatlas.config import Settings, get_settings
 from skillatlas.credentials import jsonld
 from skillatlas.credentials.verify import schema_errors
+from tests.conftest import use_csrf
 
 DCC = Path(__file__).resolve().parents[2] / "tools" / "dcc"
 pytestmark = pytest.mark.skipif(
@@ -160,7 +162,7 @@ def test_the_dcc_stack_verifies_a_cli_credential_with_what_the_running_server_pu
 
 
 def test_we_verify_a_credential_the_dcc_stack_made_itself(
-    cli_env: dict[str, str], engine: Engine, tmp_path: Path
+    cli_env: dict[str, str], engine: Engine, client: TestClient, tmp_path: Path
 ) -> None:
     code, made = node("issue.js", "--sample", str(tmp_path / "dcc.json"))
     assert code == 0, made
@@ -175,6 +177,15 @@ def test_we_verify_a_credential_the_dcc_stack_made_itself(
     report = json.loads(output)
     assert (code, report["valid"]) == (0, True), output
     assert {c["check"]: c["ok"] for c in report["checks"]}["schema"] is True
+
+    # The API and the page ask the same service. (Their clock is pinned to tests.conftest.NOW, months before
+    # the DCC stack dated it: valid except "not valid yet".)
+    api = client.post("/api/credentials/verify", content=(tmp_path / "dcc.json").read_bytes())
+    assert api.status_code == 200, api.text
+    failed_api = {c["check"]: c["reason"] for c in api.json()["checks"] if not c["ok"]}
+    assert list(failed_api) == ["dates"] and "not valid yet" in failed_api["dates"], failed_api
+    page = use_csrf(client).post("/verify", data={"credential": (tmp_path / "dcc.json").read_text()})
+    assert page.status_code == 200 and "a valid Open Badges 3 AchievementCredential" in page.text
 
     changed = (tmp_path / "dcc.json").read_text().replace('"Teamwork"', '"Teamwerk"', 1)
     (tmp_path / "changed.json").write_text(changed)
