@@ -17,12 +17,14 @@ the matcher itself reads):
   number of skills derived per bio) is chosen on the dev half; the figures reported are on the test half,
   with standard errors over its requests.
 
-Measured 2026-12-07 (use-m3, 2 shared cores; bench/results/experts_bios_quality.{json,md}), test half, 122
-requests, mean ± standard error: nDCG@10 0.649 ± 0.020 for the shipped combination, against 0.62 ± 0.02 for
-lexical only and 0.62 ± 0.02 for embeddings only (paired differences +0.033 ± 0.013 and +0.030 ± 0.010);
-derived skills alone reach 0.32; words and meaning fused without skills (the matcher before issue 16) 0.64, so
-the derived skills add +0.008 ± 0.007 there, within noise. Settings tuned on dev (0.6/0.2/0.2, 5 skills a
-bio, 10 a request) score the same on test (0.648), so the shipped settings stay.
+Measured 2026-12-07 (use-m3 with the trained skill model of issue 16, weights' SHA-256 in the JSON; 2 shared
+cores; bench/results/experts_bios_quality.{json,md}), test half, 122 requests, mean ± standard error:
+nDCG@10 0.654 ± 0.019 for the shipped combination, against 0.619 ± 0.022 for lexical only and 0.635 ± 0.021
+for embeddings only (paired differences +0.036 ± 0.013 and +0.019 ± 0.009); derived skills alone reach 0.34;
+words and meaning fused without skills (the matcher before issue 16) 0.653, so the derived skills add
++0.002 ± 0.007, nothing measurable on this set. Settings tuned on dev score the same on test (0.650), so the
+shipped settings stay. With the extraction before the skill model: 0.649 ± 0.020
+(`experts_bios_quality_before_skill_model.*`).
 
 The pipeline is the product's: `experts.service.derive_skills` (the shared extractor, through the
 intelligence service) derives each bio's skills, marked derived, with their evidence sentences; a request's
@@ -159,15 +161,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
 
-    from skillatlas.intelligence.extraction import ExtractionSettings, SkillExtractor, bundled_skill_records
+    from skillatlas.intelligence.extraction import SkillExtractor, bundled_skill_records, default_settings
 
     started = time.perf_counter()
     requests, experts = build_set()
     CACHE.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(CACHE)
-    extractor = SkillExtractor(
-        bundled_skill_records(), settings=ExtractionSettings(backend=args.backend), cache=cache
-    )
+    # the product's extraction for this backend (with use-m3, the trained skill model when its weights ship)
+    settings = default_settings(args.backend)
+    extractor = SkillExtractor(bundled_skill_records(), settings=settings, cache=cache)
     cache.save()
     extractor_s = time.perf_counter() - started
 
@@ -181,7 +183,9 @@ def main() -> None:
 
     from skillatlas.intelligence import extraction
 
-    key = hashlib.sha256("\n".join([inspect.getsource(extraction), args.backend, *bio_texts,
+    weights = sorted((Path(extraction.__file__).parent / "models").glob("*"))
+    model = hashlib.sha256(b"".join(w.read_bytes() for w in weights)).hexdigest()
+    key = hashlib.sha256("\n".join([inspect.getsource(extraction), model, repr(settings), *bio_texts,
                                      *(r.text for r in requests)]).encode()).hexdigest()[:16]  # fmt: skip
     stored = CACHE / f"found-{key}.pkl"
     if stored.exists():
@@ -304,6 +308,8 @@ def main() -> None:
                              "shared_word": tuned_shared, "dev_ndcg@10": best[0]},
             "dev_grid_top10": sorted(tried, key=lambda t: -t["dev_ndcg@10"])[:10],
             "paired_test_difference_ndcg@10": paired(by_request, test),
+            "extraction_settings": repr(settings),
+            "skill_model_sha256": model,
             "extractor_build_s": round(extractor_s, 1),
             "extraction_s": round(extract_s, 1),
         },
