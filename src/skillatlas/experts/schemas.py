@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -261,5 +262,5 @@ class NeededField(BaseModel):
 class DerivedSkillsReview(_Input):
     """Skills found in an expert's bio (source `derived`), by URI: confirmed as the expert's own, or removed."""
 
-    confirm: list[str] = Field(default_factory=list, max_length=200)
-    remove: list[str] = Field(default_factory=list, max_length=200)
+    confirm: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=200)
+    remove: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=200)
