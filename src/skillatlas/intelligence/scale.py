@@ -354,11 +354,14 @@ def classify_ads(
     progress: Callable[[int, int], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
     stop_after: int | None = None,
+    warm_cache: bool = True,
 ) -> RunReport:
     """Classifies every ad of `inputs` into Parquet parts under `output`, resuming a run that was stopped.
 
     `progress(chunks, ads)` is called as each chunk is done; `on_plan(chunks to do, ads to do)` once.
-    `stop_after` ends the run after that many chunks (for tests of resuming)."""
+    `stop_after` ends the run after that many chunks (for tests of resuming). `warm_cache=False` skips the
+    driver's own build of the classifier (which fills the embedding cache on disk for the workers) when
+    the cache is known to be complete."""
     import time
 
     if engine not in ("local", "dask"):
@@ -401,7 +404,7 @@ def classify_ads(
             progress(1, sizes[result["name"]])
 
     used_workers = 1
-    if todo:
+    if todo and (warm_cache or engine == "local"):
         classifier(config)  # the driver fills the embedding cache once, before any worker reads it
         classifier(config).cache.save()
     if todo and engine == "local":
