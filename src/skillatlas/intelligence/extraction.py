@@ -143,14 +143,29 @@ def bundled_skill_records() -> list[SkillRecord]:
     ]
 
 
-#: The trained skill model (`skill_model.py`) with the fusion that bench/skill_extraction.py chose on its
-#: selection sets (SkillSkape dev "select", TECH and HOUSE; the reported figures are leave-one-set-out).
-TRAINED_SETTINGS = ExtractionSettings(
-    backend="skill-model",
-    fusion=FusionSettings(lexical_weight=0.5, coverage_weight=0.8),
-    use_clauses=True,
-    clause_weight=0.5,
-)
+def trained_settings() -> ExtractionSettings:
+    """The trained skill model (`skill_model.py`) with the fusion that bench/skill_extraction.py chose on its
+    selection sets (SkillSkape dev "select", TECH and HOUSE; its reported figures are leave-one-set-out) and
+    wrote to `models/extraction-settings.json`."""
+    import json
+
+    from skillatlas.intelligence.skill_model import MODEL_DIR
+
+    path = MODEL_DIR / "extraction-settings.json"
+    chosen = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    clause_weight = float(chosen.get("clause_weight", 0.5))
+    return ExtractionSettings(
+        backend="skill-model",
+        fusion=FusionSettings(
+            lexical_weight=float(chosen.get("lexical_weight", 0.5)),
+            coverage_weight=float(chosen.get("coverage_weight", 0.8)),
+        ),
+        use_clauses=clause_weight > 0,
+        clause_weight=clause_weight,
+    )
+
+
+TRAINED_SETTINGS = trained_settings()
 
 
 def default_settings(backend: str) -> ExtractionSettings:
@@ -163,7 +178,7 @@ def default_settings(backend: str) -> ExtractionSettings:
 
     name = (backend or "").strip().lower()
     if name in ("use-m3", "use", "skill-model") and skill_model.available():
-        return TRAINED_SETTINGS
+        return trained_settings()
     return ExtractionSettings(backend="use-m3" if name == "skill-model" else backend)
 
 
