@@ -88,6 +88,9 @@ def test_a_manager_assesses_and_sees_the_radar_and_the_training(
     expect(page.locator("#peers")).to_contain_text("Not enough peers")  # three demo organisations, not five
     expect(page.locator("#suggested-training")).to_contain_text("INNO-1")
     expect(page.locator("#gap-skills")).to_contain_text("apply change management")
+    expect(page.get_by_role("link", name="Innovation agent", exact=True)).to_have_attribute(
+        "href", "/roles/innovation-agent"
+    )
     page.screenshot(path=tmp_path / "innovation-results.png", full_page=True)
     assert axe_violations(page) == []
     page.set_viewport_size({"width": 375, "height": 800})

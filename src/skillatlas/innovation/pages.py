@@ -278,9 +278,17 @@ def questions(request: Request, db: DB, actor: Actor, version: int | None = None
         found = service.get_set(db=db, actor=actor, number=version)
     except NotFound:
         found = None
+    role_title = None
+    if found is not None:
+        try:
+            role = roles_service.get_role(db=db, slug=found.role_slug)
+            shown = roles_service.published(role)
+            role_title = shown.title if shown else None
+        except NotFound:
+            role_title = None
     return templates.TemplateResponse(
         request, "innovation/questions.html",
-        {"read": service.set_read(db=db, question_set=found) if found else None,
+        {"read": service.set_read(db=db, question_set=found) if found else None, "role_title": role_title,
          "versions": service.list_sets(db=db, actor=actor),
          "may_edit": allowed(actor, "innovation.questions.edit")},
     )  # fmt: skip

@@ -243,6 +243,7 @@ class CourseSuggestion(BaseModel):
 class SuggestionsRead(BaseModel):
     role: str
     role_found: bool
+    role_title: str | None = None
     workers: int
     not_sharing: int
     gaps: list[GapSuggestion]

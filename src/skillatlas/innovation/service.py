@@ -675,8 +675,13 @@ def suggestions(*, db: Session, actor: Principal, assessment_id: int) -> Suggest
             f"(ISO 56002). We look for an innovation expert to help us close them."
         )
         link = expert_link(org.slug, "Innovation management support", description, asked)
+    role_title = None
+    if role_found:
+        from skillatlas.roles import service as roles_service
+
+        role_title = roles_service.get_version(db=db, actor=actor, slug=role).title
     return SuggestionsRead(
-        role=role, role_found=role_found, workers=workforce.workers if workforce else 0,
+        role=role, role_found=role_found, role_title=role_title, workers=workforce.workers if workforce else 0,
         not_sharing=workforce.not_sharing if workforce else 0, gaps=gaps, courses=courses, uncovered=uncovered,
         expert_link=link,
     )  # fmt: skip
