@@ -194,6 +194,9 @@ def test_load_demand_adds_aggregates_once(
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(DemandFile)) == 2
         assert db.scalar(select(func.sum(DemandFile.unknown_skills))) == 4
+    page = office_client.get("/intelligence/job-ads/import")
+    assert page.status_code == 200
+    assert "Classified job ads loaded as monthly counts" in page.text and "part-2.parquet" in page.text
 
 
 @pytest.mark.usefixtures("esco")

@@ -185,6 +185,8 @@ def _uploads(request: Request) -> Path:
 
 def _import_context(db: Session, today: dt.date, **extra: Any) -> dict[str, Any]:
     """What the import page always shows: the files imported so far and the job ads per month."""
+    from skillatlas.intelligence import demand as demand_aggregates
+
     per_month = importing.ads_per_month(db, today)
     return {
         "values": {},
@@ -192,6 +194,7 @@ def _import_context(db: Session, today: dt.date, **extra: Any) -> dict[str, Any]
         "per_month": per_month,
         "month_max": max((n for _, n in per_month), default=0),
         "total_ads": importing.total_ads(db),
+        "demand_files": demand_aggregates.loaded_files(db, limit=20),
         "template_href": "/intelligence/job-ads/template.csv",
         **extra,
     }
