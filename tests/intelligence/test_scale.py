@@ -84,6 +84,35 @@ def test_a_different_run_into_the_same_folder_is_refused(tmp_path: Path, corpus:
         scale.classify_ads(inputs=corpus, output=out, chunk_size=5, config=CONFIG)
 
 
+def test_a_killed_dask_worker_loses_no_ad(tmp_path: Path, corpus: list[str]) -> None:
+    import threading
+
+    from distributed import Client, LocalCluster
+
+    scale.classify_ads(inputs=corpus, output=str(tmp_path / "local"), chunk_size=1, config=CONFIG)
+    expected = list(scale.iter_output_rows(str(tmp_path / "local")))
+    out = tmp_path / "dask"
+    reports: list[scale.RunReport] = []
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50) as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        pids = list(client.run(os.getpid).values())
+        run = threading.Thread(target=lambda: reports.append(scale.classify_ads(
+            inputs=corpus, output=str(out), engine="dask", address=cluster.scheduler_address, chunk_size=1,
+            config=CONFIG, warm_cache=False)))  # fmt: skip
+        run.start()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and len(scale.done_parts(str(out)) if out.exists() else []) < 2:
+            time.sleep(0.02)
+        os.kill(pids[0], signal.SIGKILL)  # a worker dies in the middle of the run
+        done_at_kill = len(scale.done_parts(str(out)))
+        run.join(timeout=300)
+    assert 2 <= done_at_kill < 16, "the worker must die mid-run"
+    assert reports and reports[0].ads == 16
+    assert list(scale.iter_output_rows(str(out))) == expected
+
+
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     code = "from skillatlas.cli import app; app()"
     return subprocess.Popen([sys.executable, "-c", code, *args], env=env,
