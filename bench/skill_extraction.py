@@ -238,12 +238,15 @@ def rss_mib() -> float:
 
 
 _LOAD = """
-import resource, time
+import time
 started = time.perf_counter()
 from skillatlas.intelligence.skill_model import skill_model_backend
 model = skill_model_backend()
 model.embed(["warm up"], role="query")
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+seconds = time.perf_counter() - started
+# VmHWM, not ru_maxrss: Linux keeps the forked parent's high-water mark in ru_maxrss across exec.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(seconds, peak / 1024)
 """
 
 
