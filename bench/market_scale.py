@@ -139,7 +139,7 @@ def run_one(
     from skillatlas.intelligence import scale
 
     config = scale.ClassifierConfig(backend=backend, cache_dir=cache_dir)
-    result: dict[str, Any] = {"engine": engine}
+    result: dict[str, Any] = {"engine": engine, "model": scale.model_identity(backend)}
     if engine == "local":
         began = time.perf_counter()
         scale.classifier(config)

@@ -113,6 +113,16 @@ def test_a_killed_dask_worker_loses_no_ad(tmp_path: Path, corpus: list[str]) -> 
     assert list(scale.iter_output_rows(str(out))) == expected
 
 
+def test_a_changed_model_is_not_mixed_into_a_run(
+    tmp_path: Path, corpus: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = str(tmp_path / "out")
+    scale.classify_ads(inputs=corpus, output=out, chunk_size=4, config=CONFIG, stop_after=1)
+    monkeypatch.setattr(scale, "model_identity", lambda backend: "a retrained model")
+    with pytest.raises(scale.InvalidInput, match="another run"):
+        scale.classify_ads(inputs=corpus, output=out, chunk_size=4, config=CONFIG)
+
+
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     code = "from skillatlas.cli import app; app()"
     return subprocess.Popen([sys.executable, "-c", code, *args], env=env,

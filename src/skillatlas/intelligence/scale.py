@@ -28,7 +28,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,17 @@ class ClassifierConfig:
     backend: str
     cache_dir: str | None
     evidence: bool = False
+    #: The extraction model's identity (`model_identity`), set by the driver; a worker refuses another.
+    model: str = ""
+
+
+def model_identity(backend: str) -> str:
+    """The extraction settings and the embedding model (the trained model's name carries its weights'
+    digest): part of a run's fingerprint, so a resumed run never mixes two models' output."""
+    from skillatlas.intelligence.extraction import default_settings, extraction_backend
+
+    settings = default_settings(backend)
+    return f"{extraction_backend(settings.backend).name}|{settings!r}"
 
 
 @dataclass(slots=True)
@@ -224,7 +235,9 @@ class AdClassifier:
     def skills(self, title: str, text: str) -> list[dict[str, Any]]:
         from skillatlas.intelligence.service import confident
 
-        found = confident(self.extractor.extract(f"{title}.\n{text}", k=TOP), MIN_SCORE, RELATIVE)
+        # the import's cut: the extractor's own share of the best score where its settings name one
+        relative = float(getattr(self.extractor.settings, "demand_relative", RELATIVE))
+        found = confident(self.extractor.extract(f"{title}.\n{text}", k=TOP), MIN_SCORE, relative)
         seen: set[str] = set()
         skills = []
         for skill in found:
@@ -268,6 +281,11 @@ def classify_rows(
     from skillatlas.intelligence.schemas import JobAdIn
     from skillatlas.validation import field_and_message
 
+    if config.model and model_identity(config.backend) != config.model:
+        raise InvalidInput(
+            "this worker's extraction model differs from the driver's: install the same SkillAtlas everywhere",
+            field="model",
+        )
     model = classifier(config)
     out: list[dict[str, Any]] = []
     problems: list[str] = []
@@ -369,6 +387,7 @@ def classify_ads(
     if chunk_size < 1:
         raise InvalidInput("chunk_size: at least 1", field="chunk_size")
     began = time.perf_counter()
+    config = replace(config, model=model_identity(config.backend))
     chunks = plan(input_files(inputs), chunk_size)
     fingerprint = plan_fingerprint(chunks, config)
     fs, out_path = _fs(output)
