@@ -48,6 +48,10 @@ class ExtractionSettings:
     use_clauses: bool = True
     #: Weight of the best clause's score against the whole sentence's.
     clause_weight: float = 0.5
+    #: Job-ad import counts a skill as demand when its score reaches this share of the ad's best score
+    #: (`service.confident`). The trained model's fusion (lexical weight 0.1) packs wrong skills closer to
+    #: the best one than the old fusion did, so it needs a higher share (a judgement, not benchmarked).
+    demand_relative: float = 0.6
 
 
 # Sentence ends: a full stop, question or exclamation mark before a space, or a line break / bullet.
@@ -162,6 +166,7 @@ def trained_settings() -> ExtractionSettings:
         ),
         use_clauses=clause_weight > 0,
         clause_weight=clause_weight,
+        demand_relative=0.75,
     )
 
 

@@ -154,7 +154,7 @@ def import_job_ads(
     source: str = "",
     top: int = 15,
     min_score: float = 0.5,
-    relative: float = 0.6,
+    relative: float | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
     classify: Callable[[str], int | None] | None = None,
@@ -186,6 +186,8 @@ def import_job_ads(
         raise InvalidInput("an import that saves needs the skill extractor", field="extractor")
     skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
     found = 0
+    if relative is None:  # the extractor's own share (its settings know its score scale), else 0.6
+        relative = float(getattr(getattr(extractor, "settings", None), "demand_relative", 0.6))
     for key, ad in fresh:
         job_ad = JobAd(
             fingerprint=key, external_id=ad.id, posted_on=ad.date, country=ad.country, title=ad.title, text=ad.text,
