@@ -222,6 +222,7 @@ def main() -> None:
         },
         "load_average_1m": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
     }  # fmt: skip
+    result["table"] = table(result).splitlines()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
