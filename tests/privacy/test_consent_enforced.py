@@ -265,6 +265,8 @@ OWN_BUSINESS_MAIL = {
     "confirm_address", "credential_received", "invitation", "password_reset", "plan_agreed", "plan_completed",
     "plan_proposed", "proposal_answered", "proposal_cancelled", "proposal_made", "signup_existing",
     "waitlist_promoted",
+    # an application's steps to its applicant, a new application to the group's leads, an interview to its panel
+    "application_panel", "application_received", "application_step",
 }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from skillatlas.search.backends import EmbeddingBackend
+from skillatlas.search.backends import EmbeddingBackend, embed_queries
 from skillatlas.search.lexical import LexicalIndex, tokenize
 
 LEVELS = ("awareness", "practitioner", "expert")
@@ -522,7 +522,7 @@ class TextIndex:
         """Cosine of every expert for the text (see the class), or None without embeddings or text."""
         if (self.vectors is None and self.quantised is None) or not text.strip():
             return None
-        query = self.backend.embed([text], role="query")[0]
+        query = embed_queries(self.backend, [text])[0]  # a request's text is embedded once, not per view
         if self.vectors is not None:
             return self.vectors @ query
         from usearch.index import MetricKind, search

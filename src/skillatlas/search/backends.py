@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import weakref
+from collections import OrderedDict
 from functools import cache
 from typing import Literal, Protocol, runtime_checkable
 
@@ -121,3 +123,43 @@ def _load_backend(key: str) -> EmbeddingBackend:
     if key == "e5-small":
         return MultilingualE5Small()
     return NoEmbeddings()
+
+
+# --- queries people repeat ---------------------------------------------------------------------
+
+#: Query vectors kept per backend: a company reopens its shortlist, visitors search the same words.
+QUERY_CACHE_SIZE = 2048
+_query_caches: weakref.WeakKeyDictionary[object, OrderedDict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_query_lock = threading.Lock()
+
+
+def embed_queries(backend: EmbeddingBackend, texts: list[str]) -> np.ndarray:
+    """`backend.embed(texts, role="query")`, each text embedded once while it stays among the most recently
+    asked (the embedding is most of a search's or a shortlist's time; the result is the same array)."""
+    try:
+        with _query_lock:
+            cache = _query_caches.setdefault(backend, OrderedDict())
+    except TypeError:  # a backend that cannot be weakly referenced: no cache
+        return backend.embed(list(texts), role="query")
+    rows: list[np.ndarray | None] = []
+    with _query_lock:
+        for text in texts:
+            row = cache.get(text)
+            if row is not None:
+                cache.move_to_end(text)
+            rows.append(row)
+    missing = [t for t, r in zip(texts, rows, strict=True) if r is None]
+    if missing:
+        unique = list(dict.fromkeys(missing))
+        fresh = dict(zip(unique, backend.embed(unique, role="query"), strict=True))
+        with _query_lock:
+            for text, row in fresh.items():
+                row.setflags(write=False)
+                cache[text] = row
+                cache.move_to_end(text)
+            while len(cache) > QUERY_CACHE_SIZE:
+                cache.popitem(last=False)
+        rows = [fresh[t] if r is None else r for t, r in zip(texts, rows, strict=True)]
+    if not rows:
+        return np.zeros((0, backend.dim), dtype=np.float32)
+    return np.stack(rows)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 
 from skillatlas.errors import InvalidInput
-from skillatlas.search.backends import EmbeddingBackend, get_backend
+from skillatlas.search.backends import EmbeddingBackend, embed_queries, get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.search.lexical import LexicalIndex, NameCoverage, tokenize
 
@@ -231,7 +231,7 @@ class HybridIndex:
         if mode == "lexical" or not self.backend.dim:
             return None
         # Embedding, the slow part, runs outside the index lock (the backend serialises itself).
-        return self.backend.embed(list(queries), role="query")
+        return embed_queries(self.backend, list(queries))
 
     def _score_locked(
         self, queries: Sequence[str], query_vectors: np.ndarray | None, mode: Mode, pool: int
