@@ -14,7 +14,7 @@ code as `skillatlas intelligence classify-ads`):
 - `local`: one process; the classifier's build (the model loaded once) is timed apart from the ads;
 - `daskN`: a `LocalCluster` of N worker processes (one thread each), joined by `--address` as a user would;
   every worker builds its classifier at its first chunk, which the wall-clock time includes.
-Per core: ads per second divided by the worker processes. Memory per worker: the peak resident set of each
+Per core: ads per second divided by the worker processes (one BLAS thread each, `ONE_THREAD`). Memory per worker: the peak resident set of each
 worker process (`ru_maxrss`, read in the worker after the run). Projection: core-hours for 100 million ads
 at the best steady per-core rate measured (the local engine's, without the model's load).
 """
@@ -78,6 +78,11 @@ CLOSINGS = [
     "",
 ]
 TITLE_FORMS = ["{t}", "Senior {t}", "Junior {t}", "{t} (m/f/d)", "{t} - {city}", "Lead {t}"]
+
+
+# One BLAS thread in every process, as Dask's nanny gives its workers: "per core" means one core, and
+# spinning BLAS threads on a shared machine cost more than they give.
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def build_corpus(folder: Path, ads: int, per_file: int, seed: int = 14) -> list[str]:
@@ -203,7 +208,9 @@ def main() -> None:
             command = [sys.executable, "-m", "bench.market_scale", "--run-one", engine, "--backend", backend,
                        "--cache-dir", cache_dir, "--chunk-size", str(args.chunk_size),
                        "--output", str(Path(work) / f"out-{engine}"), "--files", *files]  # fmt: skip
-            done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+            done = subprocess.run(
+                command, check=True, capture_output=True, text=True, cwd=ROOT, env=ONE_THREAD
+            )
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(runs[-1]), flush=True)
         same = _same_rows([str(Path(work) / f"out-{e}") for e in args.engines.split(",")])

@@ -201,6 +201,40 @@ def read_chunk(chunk: Chunk) -> list[dict[str, Any]]:
 # --- classifying -------------------------------------------------------------------------------
 
 
+class ChunkQueryCache:
+    """An embedding backend that keeps query vectors for one chunk only, then forgets them (`reset`).
+
+    A query's vector depends slightly on the batch it was embedded in (padding), so a process-wide cache
+    of query vectors makes an ad's skills depend on the ads the process saw before, that is on the engine
+    and the workers. Kept per chunk, they depend on the chunk alone, which is the same on every engine.
+    No `__weakref__`: `search.backends.embed_queries` keeps no cache of its own for such a backend."""
+
+    __slots__ = ("base", "dim", "name", "vectors")
+    LIMIT = 20_000
+
+    def __init__(self, base: Any) -> None:
+        self.base, self.name, self.dim = base, base.name, base.dim
+        self.vectors: dict[str, Any] = {}
+
+    def embed(self, texts: list[str], *, role: str = "passage") -> Any:
+        import numpy as np
+
+        if role != "query":
+            return self.base.embed(texts, role=role)
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        if len(self.vectors) + len(missing) > self.LIMIT:
+            self.reset()
+            missing = list(dict.fromkeys(texts))
+        if missing:
+            self.vectors.update(zip(missing, self.base.embed(missing, role="query"), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.vectors[t] for t in texts])
+
+    def reset(self) -> None:
+        self.vectors.clear()
+
+
 class AdClassifier:
     """The skill extractor of every other door plus the occupation matcher, over the bundled ESCO.
 
@@ -209,7 +243,12 @@ class AdClassifier:
     (`engine.IntelligenceEngine.classify_job_title`): the best hit, if it shares a word with the title."""
 
     def __init__(self, config: ClassifierConfig) -> None:
-        from skillatlas.intelligence.extraction import SkillExtractor, bundled_skill_records, default_settings
+        from skillatlas.intelligence.extraction import (
+            SkillExtractor,
+            bundled_skill_records,
+            default_settings,
+            extraction_backend,
+        )
         from skillatlas.search.backends import get_backend
         from skillatlas.search.cache import EmbeddingCache
         from skillatlas.search.index import HybridIndex
@@ -217,10 +256,15 @@ class AdClassifier:
 
         self.config = config
         self.cache = EmbeddingCache(Path(config.cache_dir) if config.cache_dir else None)
-        self.extractor = SkillExtractor(
-            bundled_skill_records(), settings=default_settings(config.backend), cache=self.cache
+        settings = default_settings(config.backend)
+        self.backends = (
+            ChunkQueryCache(extraction_backend(settings.backend)),
+            ChunkQueryCache(get_backend(config.backend)),
         )
-        self.occupations = HybridIndex(get_backend(config.backend), cache=self.cache)
+        self.extractor = SkillExtractor(
+            bundled_skill_records(), settings=settings, backend=self.backends[0], cache=self.cache
+        )
+        self.occupations = HybridIndex(self.backends[1], cache=self.cache)
         self.occupations.add(
             (o.uri, [o.preferred_label, *o.alt_labels, (o.description or "").split(". ")[0]])
             for o in load_occupations("occupation")
@@ -251,9 +295,13 @@ class AdClassifier:
         return skills
 
 
-@cache
 def classifier(config: ClassifierConfig) -> AdClassifier:
     """The classifier of this process (one per worker): built at its first chunk, then reused."""
+    return _classifier(replace(config, model=""))  # the model's identity is checked, not a cache key
+
+
+@cache
+def _classifier(config: ClassifierConfig) -> AdClassifier:
     return AdClassifier(config)
 
 
@@ -287,6 +335,8 @@ def classify_rows(
             field="model",
         )
     model = classifier(config)
+    for backend in model.backends:  # each chunk starts afresh: its rows depend on it alone
+        backend.reset()
     out: list[dict[str, Any]] = []
     problems: list[str] = []
     for row in rows:
