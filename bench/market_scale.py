@@ -3,7 +3,8 @@
 Run: nice -n 10 .venv/bin/python -m bench.market_scale [--ads 1000000] [--engines local,dask1,dask2]
      [--chunk-size 500] [--backend use-m3] [--out bench/results/market_scale.json]
 
-The corpus is synthetic but varied: each ad draws an ESCO occupation of the bundled taxonomy, a title (its
+The corpus is synthetic but varied: each ad draws one of the bundled ESCO occupations (those with three
+skills or more: linked in the bundle, or sharing words with the occupation's description), a title (its
 preferred or an alternative label, with seniority, gender tags or a city), an opening line from several
 templates, the first sentence of the occupation's description, three to six of its essential skills and up
 to three optional ones (skills as tasks, knowledge as requirements, in several phrasings, some listed in one
@@ -26,6 +27,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -96,7 +98,23 @@ def build_corpus(folder: Path, ads: int, per_file: int, seed: int = 14) -> list[
     for link in load_occupation_skills():
         if link.occupation_uri in needs and link.skill_uri in skills:
             needs[link.occupation_uri][0 if link.relation == "essential" else 1].append(link.skill_uri)
-    occupations = [o for o in occupations if needs[o.uri][0]]
+    # The bundle links skills to few occupations (91); the others get the skills whose labels share the
+    # most long words with their description (top 12 as essential, the next 6 as optional).
+    by_word: dict[str, list[str]] = {}
+    for uri, skill in skills.items():
+        for word in set(re.findall(r"[a-z]{5,}", skill.preferred_label.lower())):
+            by_word.setdefault(word, []).append(uri)
+    for occupation in occupations:
+        if needs[occupation.uri][0]:
+            continue
+        counts: dict[str, int] = {}
+        for word in set(re.findall(r"[a-z]{5,}", occupation.description.lower())):
+            if len(by_word.get(word, ())) <= 300:  # words too common to tell skills apart are left out
+                for uri in by_word.get(word, ()):
+                    counts[uri] = counts.get(uri, 0) + 1
+        ranked = sorted(counts, key=lambda u: (-counts[u], u))
+        needs[occupation.uri] = (ranked[:12], ranked[12:18])
+    occupations = [o for o in occupations if len(needs[o.uri][0]) >= 3]
     folder.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     handle = None
