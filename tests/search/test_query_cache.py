@@ -26,20 +26,29 @@ class Counting:
 
 def test_a_repeated_query_is_embedded_once_and_gives_the_same_vector() -> None:
     backend = Counting()
-    first = embed_queries(backend, ["battery", "hydrogen", "battery"])
-    again = embed_queries(backend, ["hydrogen", "battery"])
-    assert backend.embedded == ["battery", "hydrogen"]
-    assert np.array_equal(first, backend.embed(["battery", "hydrogen", "battery"], role="query"))
-    assert np.array_equal(again, first[[1, 0]])
+    first = embed_queries(backend, ["battery"])
+    again = embed_queries(backend, ["battery"])
+    assert backend.embedded == ["battery"]
+    assert np.array_equal(first, backend.embed(["battery"], role="query"))
+    assert np.array_equal(again, first)
     again[0, 0] = -1  # the caller's array is its own: the cache is not changed through it
-    assert embed_queries(backend, ["hydrogen"])[0, 0] == len("hydrogen")
+    assert embed_queries(backend, ["battery"])[0, 0] == len("battery")
+
+
+def test_a_batch_is_embedded_as_a_batch_never_from_the_cache() -> None:
+    """A model's vector of a text varies with its batch: extraction's results must not depend on history."""
+    backend = Counting()
+    embed_queries(backend, ["battery"])
+    embed_queries(backend, ["battery", "hydrogen"])
+    embed_queries(backend, ["battery", "hydrogen"])
+    assert backend.embedded == ["battery", "battery", "hydrogen", "battery", "hydrogen"]
 
 
 def test_the_cache_keeps_only_the_most_recent_queries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(backends, "QUERY_CACHE_SIZE", 2)
     backend = Counting()
-    embed_queries(backend, ["a", "b", "c"])  # "a" falls out
-    embed_queries(backend, ["c", "a"])
+    for text in ["a", "b", "c", "c", "a"]:  # "a" falls out when "c" comes in
+        embed_queries(backend, [text])
     assert backend.embedded == ["a", "b", "c", "a"]
 
 

@@ -134,8 +134,13 @@ _query_lock = threading.Lock()
 
 
 def embed_queries(backend: EmbeddingBackend, texts: list[str]) -> np.ndarray:
-    """`backend.embed(texts, role="query")`, each text embedded once while it stays among the most recently
-    asked (the embedding is most of a search's or a shortlist's time; the result is the same array)."""
+    """`backend.embed(texts, role="query")`; a query asked alone (a search box, a request's shortlist) is
+    embedded once while it stays among the most recently asked: the embedding is most of such a request's
+    time. A batch (extraction's sentences) is embedded as a batch, never from the cache: a model's vector
+    of a text varies slightly with the batch it was computed in, and results must not depend on what was
+    asked before."""
+    if len(texts) != 1:
+        return backend.embed(list(texts), role="query")
     try:
         with _query_lock:
             cache = _query_caches.setdefault(backend, OrderedDict())
