@@ -67,7 +67,11 @@ def test_the_mixed_traffic_runs_without_a_failure(tmp_path: Path) -> None:
     assert (tmp_path / "smoke_w1_wait0.svg").read_text().startswith("<svg")
     # The attacker's worst documents were all answered, none with a 5xx or a dropped connection.
     attacks = result["runs"][0]["attacker"]
-    assert set(attacks) == {"verify: alike blank nodes", "verify: largest credential", "import: largest workbook"}
+    assert set(attacks) == {
+        "verify: alike blank nodes",
+        "verify: largest credential",
+        "import: largest workbook",
+    }
     for kind, attack in attacks.items():
         assert attack["sent"] >= 1 and attack["failures"] == 0, (kind, attack)
         assert all(status in {"200", "413", "422"} for status in attack["statuses"]), (kind, attack)

@@ -152,7 +152,9 @@ def load_demo(
         report.added["experts"] = experts_added
     from skillatlas.innovation.demo import load_demo_innovation
 
-    report.added.update(load_demo_innovation(db=db, now=now))  # the question set, three organisations' assessments
+    report.added.update(
+        load_demo_innovation(db=db, now=now)
+    )  # the question set, three organisations' assessments
     from skillatlas.demo.living import load_living
 
     report.added.update(load_living(db=db, password=data["demo_password"], issuing=issuing, now=now))
