@@ -2,6 +2,7 @@
 
 Run: nice -n 10 .venv/bin/python -m bench.skill_extraction [--eval-dir ../shared/eval/skill-extraction]
      [--quick]   (fewer settings, no speed passes)
+     [--speed-only]   (only the speed passes: one process, then one per core; updates the JSON's "speed")
 
 Sets (every system ranks the evaluation's own ESCO 1.1 label list, `skills_en_label.txt`; the bundled ESCO 1.2
 lends those labels their URIs, synonyms and descriptions through `restrict_to_labels`):
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import gc
 import itertools
 import json
@@ -303,6 +305,62 @@ def speed(skills: list[SkillRecord], sentences: list[str], cache_dir: Path) -> d
     }
 
 
+def _speed_worker(args: tuple[list[str], str, float]) -> tuple[int, float, float]:
+    """One of the processes of `speed_processes`: a warm extractor, one BLAS thread, `seconds` of batches."""
+    sentences, cache_dir, seconds = args
+    skills = bundled_skill_records()
+    extractor = SkillExtractor(
+        skills, settings=default_settings("use-m3"), cache=EmbeddingCache(Path(cache_dir))
+    )
+    with threadpool_limits(limits=1):
+        extractor.rank_sentences(sentences[:JOB_AD_SENTENCES])
+        done, t0, c0 = 0, time.perf_counter(), time.process_time()
+        while time.perf_counter() - t0 < seconds:
+            start = done % len(sentences)
+            batch = (sentences[start:] + sentences)[:JOB_AD_SENTENCES]
+            extractor.rank_sentences(batch)
+            done += len(batch)
+        return done, time.perf_counter() - t0, time.process_time() - c0
+
+
+def speed_processes(
+    sentences: list[str], cache_dir: Path, processes: int, seconds: float = 20.0
+) -> dict[str, Any]:
+    """Throughput of `processes` extractor processes side by side (the way `serve --workers N` and
+    `classify-ads --workers N` use the cores): the sum of each process's sentences over the same time."""
+    import multiprocessing
+
+    # A first process fills the embedding cache, so that the timed processes all start warm.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        pool.map(_speed_worker, [(sentences, str(cache_dir), 0.1)])
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        results = pool.map(_speed_worker, [(sentences, str(cache_dir), seconds)] * processes)
+    return {
+        "processes": processes,
+        "sentences_per_s": round(sum(done / wall for done, wall, _ in results), 1),
+        "sentences_per_cpu_s_each": [round(done / cpu, 1) for done, _, cpu in results],
+        "seconds": seconds,
+    }
+
+
+def speed_only(eval_dir: Path) -> None:
+    """Only the speed passes, on the bundled skills (what the doors use), written into the existing JSON."""
+    sentences = [s.text for name in ("TECH", "HOUSE") for s in load_set(eval_dir / SETS[name])]
+    cache_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"skill-bench-{os.getpid()}"
+    skills = bundled_skill_records()
+    timing = speed(skills, sentences, cache_dir)
+    timing["load_average_1min_before_parallel"] = round(os.getloadavg()[0], 2)
+    timing["parallel"] = speed_processes(sentences, cache_dir, processes=os.cpu_count() or 1)
+    timing["candidate_skills"] = len(skills)
+    timing["measured_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    print(json.dumps(timing, indent=2))
+    path = REPO / "bench" / "results" / "skill_extraction.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["speed"] = timing
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(f"saved the speed figures in {path}")
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 
@@ -312,7 +370,13 @@ def main() -> None:
     )
     parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval" / "skill-extraction")
     parser.add_argument("--quick", action="store_true", help="a smaller grid and no speed passes")
+    parser.add_argument(
+        "--speed-only", action="store_true", help="only the speed passes (one process, then one per core)"
+    )
     args = parser.parse_args()
+    if args.speed_only:
+        speed_only(args.eval_dir)
+        return
     labels = [
         line.strip() for line in (args.eval_dir / "skills_en_label.txt").read_text("utf-8").splitlines()
     ]
