@@ -49,7 +49,6 @@ from skillatlas.auth import audit
 from skillatlas.auth.models import Role
 from skillatlas.auth.permissions import Principal, allowed, authorize
 from skillatlas.errors import Conflict, InvalidInput, NotFound
-from skillatlas.mail import notify as mail_notify
 from skillatlas.people.models import Person
 from skillatlas.privacy import service as privacy_service
 
@@ -494,31 +493,21 @@ def record_outcome(*, db: Session, actor: Principal, application_id: int, data: 
 
 
 def _award(db: Session, actor: Principal, application: Application, achievement_id: int, why: str) -> None:
-    """The group's badge for the applicant, unless they hold it: the path of an event's attendance badge
-    (`credentials.service.award_for_attendance`): the same signer, the app's clock and issuing settings from
-    the Session, the "credential received" mail, in this transaction. Whoever named the badge in the
-    group's intake allowed it; the audit names who recorded the step."""
+    """The group's badge for the applicant, unless they hold it or were erased (`credentials.service.award_badge`,
+    the path of an event's attendance badge). Whoever named the badge in the group's intake allowed it; the
+    audit names who recorded the step."""
     from skillatlas.credentials import service as credentials_service
-    from skillatlas.credentials.models import CredentialFormat, IssuedCredential
+    from skillatlas.credentials.models import IssuedCredential
 
     person_id = application.person_id
-    held = credentials_service.holders(db=db, achievement_id=achievement_id, person_ids=[person_id])
-    if not held and not privacy_service.is_erased(db=db, person_id=person_id):
-        achievement = credentials_service.get_achievement(db=db, ref=achievement_id)
-        signer = credentials_service._Signer(
-            db, achievement, credentials_service._session_issuing(db), credentials_service._session_now(db)
-        )
-        issued = signer.sign(application.person, CredentialFormat.LDP)
-        db.add(issued)
-        db.flush()
-        mail_notify.credential_received(db, issued)
-        audit.record(
+    if not privacy_service.is_erased(db=db, person_id=person_id):
+        credentials_service.award_badge(
             db=db,
             actor=actor,
+            achievement_id=achievement_id,
+            person=application.person,
             action="credentials.issue.application",
-            object_type="credential",
-            object_id=issued.uuid,
-            details={"achievement": achievement.slug, "application": application.id, "why": why},
+            details={"application": application.id, "why": why},
         )
     found = db.scalar(
         select(IssuedCredential.uuid)

@@ -943,19 +943,22 @@ def _session_issuing(db: Session) -> Issuing:
     return issuing_for(settings if isinstance(settings, Settings) else get_settings())
 
 
-def award_for_attendance(
-    *, db: Session, actor: Principal, registration: Registration
+def award_badge(
+    *,
+    db: Session,
+    actor: Principal,
+    achievement_id: int,
+    person: Person,
+    action: str,
+    details: dict[str, Any],
 ) -> IssuedCredential | None:
-    """The event's badge for a person just marked attended (alliance.service.mark_attended calls it), unless
-    they hold it already. Whoever linked the badge to the event allowed it; the audit names who marked."""
-    event = registration.event
-    if event.achievement_id is None:
+    """A badge awarded by a step of another workflow (attendance marked, an application accepted or
+    certified), unless the person holds it already: the session's signer, clock and issuing settings, the
+    "credential received" mail and an audit line (`action`, with `details`), in the caller's transaction.
+    Whoever linked the badge to that workflow allowed it; the audit names who took the step."""
+    if holders(db=db, achievement_id=achievement_id, person_ids=[person.id]):
         return None
-    if holders(db=db, achievement_id=event.achievement_id, person_ids=[registration.person_id]):
-        return None
-    achievement = get_achievement(db=db, ref=event.achievement_id)
-    person = db.get(Person, registration.person_id)
-    assert person is not None
+    achievement = get_achievement(db=db, ref=achievement_id)
     issued = _Signer(db, achievement, _session_issuing(db), _session_now(db)).sign(
         person, CredentialFormat.LDP
     )
@@ -965,12 +968,32 @@ def award_for_attendance(
     audit.record(
         db=db,
         actor=actor,
-        action="credentials.issue.attendance",
+        action=action,
         object_type="credential",
         object_id=issued.uuid,
-        details={"achievement": achievement.slug, "event": event.slug, "person_id": person.id},
+        details={"achievement": achievement.slug, **details},
     )
     return issued
+
+
+def award_for_attendance(
+    *, db: Session, actor: Principal, registration: Registration
+) -> IssuedCredential | None:
+    """The event's badge for a person just marked attended (alliance.service.mark_attended calls it), unless
+    they hold it already."""
+    event = registration.event
+    if event.achievement_id is None:
+        return None
+    person = db.get(Person, registration.person_id)
+    assert person is not None
+    return award_badge(
+        db=db,
+        actor=actor,
+        achievement_id=event.achievement_id,
+        person=person,
+        action="credentials.issue.attendance",
+        details={"event": event.slug, "person_id": person.id},
+    )
 
 
 def get_issued(*, db: Session, credential_id: str) -> IssuedCredential:
