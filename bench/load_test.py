@@ -5,6 +5,11 @@
 Run: .venv/bin/python -m bench.load_test [--users 50] [--duration 120] [--waits 1,0] [--workers 1]
                                          [--persons 100000 --experts 10000 --courses 10000]
                                          [--postgres URL-of-an-empty-database] [--attacker]
+                                         [--data-dir DIR-kept-between-runs] [--warm-timeout 600]
+
+At the design point (issue 14: --persons 14000000 --experts 100000 --courses 100000) build the population
+once with `bench/designpoint_build.py` (COPY on PostgreSQL), then pass --postgres and a --data-dir of your own:
+the database is reused and the embedding cache of the experts and courses survives between runs.
 
 With --attacker, a client of its own (`bench/load/attacker.py`) keeps sending the worst verification documents
 and workbooks the limits let in for the whole of each run; locust's figures are the 50 users' requests, the
@@ -127,14 +132,14 @@ def manifest(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 ends_on=(now + dt.timedelta(days=90)).date() if i % 2 else None,
             )  # fmt: skip
             requests.append(experts.create_request(db=db, actor=SYSTEM, data=data, now=now).id)
-        persons = db.scalars(select(Person.id).where(Person.external_ref.like(f"syn:{args.seed}:%"))).all()
+        persons = _sample_persons(db, args.seed, rng, 5_000)
         courses = db.scalars(select(Course.id)).all()
         result = {
             **tokens,
             "worker_email": "worker@asa-demo.eu",
             "password": loader.demo_data()["demo_password"],
             "requests": requests,
-            "persons": rng.sample(list(persons), min(5_000, len(persons))),
+            "persons": persons,
             "courses": rng.sample(list(courses), min(5_000, len(courses))),
             "roles": db.scalars(select(JobRole.slug)).all(),
             "groups": db.scalars(select(Group.slug)).all(),
@@ -151,6 +156,22 @@ def manifest(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _sample_persons(db: Any, seed: int, rng: random.Random, k: int) -> list[int]:
+    """Up to k synthetic persons of the seed, drawn at random: candidate ids drawn from the id range and kept
+    when they are the seed's, so 14 million persons are never read into memory (issue 14)."""
+    from skillatlas.people.models import Person
+
+    low, high = db.execute(select(func.min(Person.id), func.max(Person.id))).one()
+    found: set[int] = set()
+    for _ in range(20):
+        if low is None or len(found) >= k:
+            break
+        candidates = {rng.randint(low, high) for _ in range(4 * k)}
+        found |= set(db.scalars(select(Person.id).where(Person.id.in_(candidates),
+                                                        Person.external_ref.like(f"syn:{seed}:%"))))  # fmt: skip
+    return sorted(found)[:k] if len(found) <= k else rng.sample(sorted(found), k)
+
+
 def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -165,7 +186,7 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 1
     raise SystemExit("the server did not come up")
 
 
-def warm_up(base: str, plan: dict[str, Any]) -> dict[str, float]:
+def warm_up(base: str, plan: dict[str, Any], timeout: float = 600) -> dict[str, float]:
     """The first request of each kind after the start: it waits for the indexes that `serve` builds in the
     background (the expert snapshot, the catalogue index), so the runs measure a warm server."""
     office = {"Authorization": f"Bearer {plan['office_token']}"}
@@ -179,7 +200,7 @@ def warm_up(base: str, plan: dict[str, Any]) -> dict[str, float]:
         "first skill search": lambda c: c.get("/api/taxonomy/skills", params={"q": "battery"}),
     }  # fmt: skip
     seconds = {}
-    with httpx.Client(base_url=base, timeout=600) as client:
+    with httpx.Client(base_url=base, timeout=timeout) as client:
         for name, call in calls.items():
             started = time.perf_counter()
             response = call(client)
@@ -274,6 +295,16 @@ def main() -> None:
         help="SQLAlchemy URL of a PostgreSQL database to use instead: empty, or holding this seed's data "
         "from an earlier run (then it is reused as it is)",
     )
+    parser.add_argument(
+        "--data-dir", type=Path,
+        help="the server's data directory (SKILLATLAS_DATA_DIR) to keep between runs: the embedding cache of "
+        "100,000 experts and courses takes a while to build; by default a temporary one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--warm-timeout", type=float, default=600,
+        help="seconds the first request of each kind may wait for the server's indexes (longer the first "
+        "time a data directory is used)",
+    )  # fmt: skip
     parser.add_argument("--name", default="load_test", help="name of the JSON file in bench/results/")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON and charts go")
     parser.add_argument("--html", action="store_true", help="also keep locust's HTML report of each run")
@@ -287,7 +318,8 @@ def main() -> None:
     with ExitStack() as stack:
         url = args.postgres or stack.enter_context(temporary_postgres())
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="skillatlas-load.")))
-        env = {**os.environ, "SKILLATLAS_DATABASE_URL": url, "SKILLATLAS_DATA_DIR": str(work / "data")}
+        data_dir = args.data_dir or work / "data"
+        env = {**os.environ, "SKILLATLAS_DATABASE_URL": url, "SKILLATLAS_DATA_DIR": str(data_dir)}
         load_seconds = populate(env, args)
         plan = manifest(url, args)
         manifest_path = work / "manifest.json"
@@ -307,7 +339,7 @@ def main() -> None:
             )  # fmt: skip
             try:
                 wait_until_up(base, server)
-                warm[f"{workers} worker(s)"] = warm_up(base, plan)
+                warm[f"{workers} worker(s)"] = warm_up(base, plan, args.warm_timeout)
                 for wait in (float(w) for w in args.waits.split(",")):
                     load_before = os.getloadavg()[0]
                     cpu_before, started = tree_cpu_seconds(server.pid), time.perf_counter()

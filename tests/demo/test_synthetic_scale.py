@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from skillatlas.auth.permissions import SYSTEM
-from skillatlas.demo import loader, synthetic
+from skillatlas.demo import bulk, loader, synthetic
 from skillatlas.errors import Conflict, InvalidInput
 from skillatlas.experts import service as experts
 from skillatlas.experts.models import ExpertProfile
@@ -132,3 +132,60 @@ def test_matching_and_training_paths_work_on_the_synthetic_data(scale: Session) 
     path = learning.path_for(db=db, actor=SYSTEM, person_id=worker, role="battery-technician")
     assert path.gap.skills
     assert path.courses and any(c.code.startswith("SYN21-") for c in path.courses)
+
+
+def _persons_of(db: Session, prefix: str) -> list[tuple[object, ...]]:
+    return list(
+        db.execute(
+            select(Person.external_ref, Person.full_name, Person.kind, Person.employer_id, Person.country)
+            .where(Person.external_ref.like(f"{prefix}%"))
+            .order_by(Person.id)
+        ).all()
+    )
+
+
+def _schema_of(db: Session, table: str) -> set[tuple[str, str]]:
+    indexes = db.execute(
+        text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t"), {"t": table}
+    ).all()
+    constraints = db.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass)"
+        ),
+        {"t": table},
+    ).all()
+    return {tuple(r) for r in [*indexes, *constraints]}
+
+
+def test_postgres_copy_gives_the_rows_of_the_insert_path_and_keeps_the_schema(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path (COPY, indexes and constraints dropped and rebuilt) loads exactly what the INSERT path
+    loads, and leaves every index and constraint as the migrations made it (issue 14)."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    loader.load_demo(db=db, taxonomy=True)
+    db.commit()
+    schema = {t: _schema_of(db, t) for t in ("person", "person_skill")}
+    clusters = synthetic.skill_clusters(db)
+    monkeypatch.setattr(bulk, "is_postgres", lambda _db: False)
+    synthetic.add_population(db=db, n=700, seed=9)
+    synthetic.add_person_skills(db=db, seed=9, clusters=clusters)
+    inserted = (_persons_of(db, "syn:9:"), _skills_of(db, "syn:9:"))
+    db.rollback()
+    monkeypatch.undo()
+    monkeypatch.setattr(bulk, "REBUILD_FROM_ROWS", 0)
+    copies: list[str] = []
+    real_copy = bulk.copy_binary
+    monkeypatch.setattr(bulk, "copy_binary", lambda *a: copies.append(a[1]) or real_copy(*a))
+    synthetic.add_population(db=db, n=700, seed=9)
+    synthetic.add_person_skills(db=db, seed=9, clusters=clusters)
+    assert copies == ["person_skill"]  # one binary COPY for 700 persons, no INSERT
+    assert (_persons_of(db, "syn:9:"), _skills_of(db, "syn:9:")) == inserted
+    assert len(inserted[0]) == 700 and len(inserted[1]) > 700
+    assert {t: _schema_of(db, t) for t in schema} == schema
+    # The sequence moved past the reserved ids: the next person gets a fresh one.
+    biggest = db.scalar(select(func.max(Person.id)))
+    db.add(newcomer := Person(full_name="After the bulk load"))
+    db.flush()
+    assert newcomer.id > biggest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from skillatlas.alliance.models import Organisation
 from skillatlas.db import utcnow
+from skillatlas.demo import bulk
 from skillatlas.errors import Conflict, InvalidInput
 from skillatlas.people.models import Person, PersonKind
 
@@ -45,23 +47,30 @@ class PopulationReport:
     seed: int
 
 
-def persons(n: int, seed: int, employer_ids: list[int]) -> Iterator[dict[str, Any]]:
-    """N person rows; the same seed and employers give the same rows.
-
-    Choices are drawn for all N at once with NumPy: drawing them one by one costs more than the insert.
-    Synthetic persons carry no e-mail address: they never log in, and the unique index would only slow
-    the bulk insert down.
-    """
+def _person_draws(n: int, seed: int, employer_ids: list[int]) -> dict[str, Any]:
+    """The random choices behind N person rows, drawn for all N at once with NumPy (drawing them one by one
+    costs more than the insert)."""
     rng = np.random.default_rng(seed)
     countries = np.array(list(COUNTRY_WEIGHTS))
     country_p = np.array(list(COUNTRY_WEIGHTS.values()), dtype=float)
-    kinds = [k.value for k in KIND_WEIGHTS]
     kind_p = np.array(list(KIND_WEIGHTS.values()), dtype=float)
     first = rng.integers(0, len(FIRST_NAMES), n)
     last = rng.integers(0, len(LAST_NAMES), n)
     country = countries[rng.choice(len(countries), n, p=country_p / country_p.sum())]
-    kind = rng.choice(len(kinds), n, p=kind_p / kind_p.sum())
+    kind = rng.choice(len(KIND_WEIGHTS), n, p=kind_p / kind_p.sum())
     employer = rng.integers(0, len(employer_ids), n) if employer_ids else None
+    return {"first": first, "last": last, "country": country, "kind": kind, "employer": employer}
+
+
+def persons(n: int, seed: int, employer_ids: list[int]) -> Iterator[dict[str, Any]]:
+    """N person rows; the same seed and employers give the same rows.
+
+    Synthetic persons carry no e-mail address: they never log in, and the unique index would only slow
+    the bulk insert down.
+    """
+    d = _person_draws(n, seed, employer_ids)
+    first, last, country, kind, employer = d["first"], d["last"], d["country"], d["kind"], d["employer"]
+    kinds = [k.value for k in KIND_WEIGHTS]
     created = utcnow()
     for i in range(n):
         yield {
@@ -76,6 +85,31 @@ def persons(n: int, seed: int, employer_ids: list[int]) -> Iterator[dict[str, An
         }
 
 
+def _copy_persons(
+    db: Session, n: int, seed: int, employer_ids: list[int], progress: Callable[[int], None] | None
+) -> None:
+    """PostgreSQL: the same rows as `persons`, with ids reserved up front, through COPY."""
+    table = Person.__tablename__
+    with bulk.rebuilt_indexes(db, table, n):
+        first_id = bulk.reserve_ids(db, table, n)
+        d = _person_draws(n, seed, employer_ids)
+        names = [[f"{f} {la}" for la in LAST_NAMES] for f in FIRST_NAMES]
+        kinds = [k.value for k in KIND_WEIGHTS]
+        employers = [str(e) for e in employer_ids]
+        first, last, country, kind = (d[k].tolist() for k in ("first", "last", "country", "kind"))
+        employer = d["employer"].tolist() if d["employer"] is not None else None
+        created = utcnow().isoformat()
+        rows = (
+            (first_id + i, names[first[i]][last[i]], None, kinds[kind[i]],
+             employers[employer[i]] if employer is not None else None, country[i], None, f"syn:{seed}:{i}",
+             created)
+            for i in range(n)
+        )  # fmt: skip
+        columns = ("id", "full_name", "email", "kind", "employer_id", "country", "nuts_region",
+                   "external_ref", "created_at")  # fmt: skip
+        bulk.copy_text(db, table, columns, rows, progress)
+
+
 def add_population(
     *, db: Session, n: int, seed: int, progress: Callable[[int], None] | None = None
 ) -> PopulationReport:
@@ -87,6 +121,9 @@ def add_population(
             f"a synthetic population with seed {seed} is already loaded: choose another seed", field="seed"
         )
     employer_ids = list(db.scalars(select(Organisation.id).order_by(Organisation.id)))
+    if bulk.is_postgres(db):
+        _copy_persons(db, n, seed, employer_ids, progress)
+        return PopulationReport(persons=n, seed=seed)
     table = Person.__table__
     rows = persons(n, seed, employer_ids)
     done = 0
@@ -200,34 +237,86 @@ def _skill_rows(
     ]  # fmt: skip
 
 
+#: Persons whose skills are drawn at once (the random stream depends on it: keep it fixed, so a seed gives
+#: the same skills on every database).
+SKILL_BATCH = 250_000
+
+
+def _person_skill_draws(
+    rng: np.random.Generator, clusters: SkillClusters, m: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Skills of m persons at once, vectorised: each person picks a cluster and draws 1-9 of its skills with
+    replacement plus one background skill; repeats are dropped. Returns (person index, skill id, level
+    index, source index), sorted by person and skill."""
+    lengths = np.array([len(c) for c in clusters.members], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    flat = np.concatenate(clusters.members)
+    picks = rng.choice(len(clusters.names), size=m, p=clusters.weights)
+    own = rng.integers(1, 10, size=m)
+    owner = np.repeat(np.arange(m, dtype=np.int64), own)
+    cluster = picks[owner]
+    drawn = flat[offsets[cluster] + (rng.random(len(owner)) * lengths[cluster]).astype(np.int64)]
+    background = clusters.background[rng.integers(0, len(clusters.background), m)]
+    span = int(max(flat.max(), clusters.background.max())) + 1
+    keys = np.unique(np.concatenate([owner * span + drawn, np.arange(m, dtype=np.int64) * span + background]))
+    draws = rng.random((2, len(keys)))
+    levels = np.minimum(np.searchsorted(np.cumsum((0.45, 0.45, 0.10)), draws[0]), 2)
+    sources = np.minimum(np.searchsorted(np.cumsum((0.6, 0.25, 0.15)), draws[1]), 2)
+    return keys // span, keys % span, levels, sources
+
+
 def add_person_skills(
     *, db: Session, seed: int, clusters: SkillClusters | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:  # fmt: skip
-    """Gives the synthetic persons of a seed 2-10 skills each (most from one cluster); how many rows."""
+    """Gives the synthetic persons of a seed 1-10 skills each (most from one cluster); how many rows.
+
+    On PostgreSQL the rows go in with binary COPY (`bulk`), elsewhere with multi-row INSERTs."""
     from skillatlas.people.models import PersonSkill
 
     clusters = clusters or skill_clusters(db)
     rng = np.random.default_rng(seed + 1)
-    ids = db.scalars(
-        select(Person.id).where(Person.external_ref.like(f"syn:{seed}:%")).order_by(Person.id)
-    ).all()
+    postgres = bulk.is_postgres(db)
+    if postgres:
+        ids = bulk.ids_where(
+            db, "SELECT id FROM person WHERE external_ref LIKE {pattern} ORDER BY id", pattern=f"syn:{seed}:%"
+        )
+    else:
+        ids = np.array(
+            db.scalars(
+                select(Person.id).where(Person.external_ref.like(f"syn:{seed}:%")).order_by(Person.id)
+            ).all(),
+            dtype=np.int64,
+        )
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    added = reported = 0
-    picks = rng.choice(len(clusters.names), size=len(ids), p=clusters.weights)
-    sizes = rng.integers(2, 11, size=len(ids))
-    for done, (person_id, cluster, k) in enumerate(zip(ids, picks, sizes, strict=True), start=1):
-        skills = _draw_skills(rng, clusters, int(cluster), int(k) - 1, 1)
-        rows += _skill_rows(rng, person_id, skills, now, (0.45, 0.45, 0.10))
-        if len(rows) >= BATCH or done == len(ids):
-            db.execute(insert(PersonSkill.__table__), rows)
-            added += len(rows)
-            rows = []
+    added = 0
+    columns = ("person_id", "skill_id", "level", "source", "evidence", "updated_at")
+    with bulk.rebuilt_indexes(db, PersonSkill.__tablename__, len(ids) * 5) if postgres else _nothing():
+        for start in range(0, len(ids), SKILL_BATCH):
+            batch = ids[start : start + SKILL_BATCH]
+            who, skills, levels, sources = _person_skill_draws(rng, clusters, len(batch))
+            person_ids = batch[who]
+            if postgres:
+                data = bulk.person_skill_copy_data(person_ids, skills, levels, sources, LEVELS, SOURCES, now)
+                bulk.copy_binary(db, PersonSkill.__tablename__, columns, data)
+            else:
+                rows = [
+                    {"person_id": p, "skill_id": sk, "level": LEVELS[lv], "source": SOURCES[src],
+                     "evidence": "", "updated_at": now}
+                    for p, sk, lv, src in zip(person_ids.tolist(), skills.tolist(), levels.tolist(),
+                                               sources.tolist(), strict=True)
+                ]  # fmt: skip
+                for i in range(0, len(rows), BATCH):
+                    db.execute(insert(PersonSkill.__table__), rows[i : i + BATCH])
+            added += len(person_ids)
             if progress:
-                progress(done - reported)
-            reported = done
+                progress(len(batch))
     return added
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def _insert_returning_ids(db: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
