@@ -31,9 +31,7 @@ class Person(Base):
         string_enum(PersonKind, length=20),
         default=PersonKind.WORKER,
     )
-    employer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL")
-    )
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     country: Mapped[str | None] = mapped_column(String(2), index=True)
     nuts_region: Mapped[str | None] = mapped_column(String(5))
     # Natural key of a record that came from elsewhere (an import file, the synthetic generator).
