@@ -52,6 +52,9 @@ class ExtractionSettings:
     #: (`service.confident`). The trained model's fusion (lexical weight 0.1) packs wrong skills closer to
     #: the best one than the old fusion did, so it needs a higher share (a judgement, not benchmarked).
     demand_relative: float = 0.6
+    #: ... and is at least this score. Uncalibrated for these defaults; the trained model's is the
+    #: "possible match" threshold that bench/match_strength.py measured (`match_strength.demand_floor`).
+    demand_floor: float = 0.5
 
 
 # Sentence ends: a full stop, question or exclamation mark before a space, or a line break / bullet.
@@ -153,6 +156,7 @@ def trained_settings() -> ExtractionSettings:
     wrote to `models/extraction-settings.json`."""
     import json
 
+    from skillatlas.intelligence import match_strength
     from skillatlas.intelligence.skill_model import MODEL_DIR
 
     path = MODEL_DIR / "extraction-settings.json"
@@ -167,6 +171,7 @@ def trained_settings() -> ExtractionSettings:
         use_clauses=clause_weight > 0,
         clause_weight=clause_weight,
         demand_relative=0.75,
+        demand_floor=match_strength.demand_floor(),
     )
 
 

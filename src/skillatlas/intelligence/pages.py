@@ -17,13 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from skillatlas.auth.permissions import authorize
 from skillatlas.errors import InvalidInput, NotAuthenticated, SkillAtlasError
 from skillatlas.geo import EU_COUNTRIES
-from skillatlas.intelligence import importing, language, service
+from skillatlas.intelligence import importing, language, match_strength, service
 from skillatlas.intelligence.api import engine
 from skillatlas.intelligence.schemas import ExtractedSkillRead
 from skillatlas.jobs import service as jobs
 from skillatlas.people import service as people_service
 from skillatlas.people.schemas import PersonSkillIn
-from skillatlas.search.index import FusionSettings
 from skillatlas.validation import parse_input
 from skillatlas.web.deps import DB, Actor, Now, Today
 from skillatlas.web.forms import form_again, form_values
@@ -52,25 +51,30 @@ def highlight(text: str, evidences: list[str]) -> Markup:
     return Markup(re.sub(r"\n", "<br>", marked))
 
 
-# The extractor's score: the fused lexical and semantic similarity (0..1) plus up to `coverage_weight` when the
-# text spells out the skill's name (search.index.FusionSettings); 1.8 with the chosen defaults.
-TOP_SCORE = 1.0 + FusionSettings().coverage_weight
-
-
 def strength(score: float) -> tuple[str, int]:
     """A score as words and a bar width (percent): what a person reads instead of a number.
 
-    "strong": the text names the skill nearly word for word; "good": most of its name or a close paraphrase;
-    "possible": related in meaning (import counts demand from 0.5 up); "weak": a distant relative.
+    Both come from `match_strength` (calibrated on labelled job-ad sentences by bench/match_strength.py):
+    "strong match" where at least 7 in 10 skills found at such a score were right, "good" 5 in 10, "possible"
+    3 in 10 (job-ad import counts demand from there up), "weak" below; the bar is that share.
     """
-    width = max(4, min(100, round(100 * score / TOP_SCORE)))
-    if score >= 1.2:
-        return "strong match", width
-    if score >= 0.8:
-        return "good match", width
-    if score >= 0.5:
-        return "possible match", width
-    return "weak match", width
+    return match_strength.strength(score)
+
+
+def right_in_ten(width: int) -> str:
+    """The bar's share in words: how often a skill found at such a score was right."""
+    if width >= 95:
+        return "right nearly every time"
+    tenths = round(width / 10)
+    return "right less than 1 time in 10" if tenths < 1 else f"right about {tenths} times in 10"
+
+
+def strength_levels() -> list[tuple[str, int]]:
+    """Each word with the least number of times in ten its skills were right, for the page's explanation."""
+    return [
+        (level["words"], round(10 * level["precision_at_least"]))
+        for level in match_strength.settings()["levels"]
+    ]
 
 
 def found_rows(skills: list[ExtractedSkillRead]) -> list[dict[str, Any]]:
@@ -79,7 +83,15 @@ def found_rows(skills: list[ExtractedSkillRead]) -> list[dict[str, Any]]:
     rows = []
     for s in skills:
         words, width = strength(s.score)
-        rows.append({"skill": s, "strength": words, "width": width, "evidence_no": numbers.get(s.evidence)})
+        rows.append(
+            {
+                "skill": s,
+                "strength": words,
+                "width": width,
+                "right": right_in_ten(width),
+                "evidence_no": numbers.get(s.evidence),
+            }
+        )
     return rows
 
 
@@ -119,6 +131,7 @@ async def extract(request: Request, db: DB) -> HTMLResponse:
             "values": values,
             "skills": found,
             "rows": found_rows(found),
+            "levels": strength_levels(),
             "highlighted": highlight(text, [s.evidence for s in found[:10]]),
             "my_skills": MY_SKILLS,
         },

@@ -38,8 +38,9 @@ from skillatlas.errors import InvalidInput
 #: Ads per chunk (one output file each) unless the caller says otherwise.
 DEFAULT_CHUNK_SIZE = 5_000
 MANIFEST = "_manifest.json"
-#: The import's defaults (`service.import_job_ads`): skills kept per ad and the confidence cut.
-TOP, MIN_SCORE, RELATIVE = 15, 0.5, 0.6
+#: The import's default (`service.import_job_ads`): skills kept per ad; its confidence cut is the
+#: extractor's own (`service.demand_cut`).
+TOP = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,11 +278,10 @@ class AdClassifier:
         return hits[0].id
 
     def skills(self, title: str, text: str) -> list[dict[str, Any]]:
-        from skillatlas.intelligence.service import confident
+        from skillatlas.intelligence.service import confident, demand_cut
 
-        # the import's cut: the extractor's own share of the best score where its settings name one
-        relative = float(getattr(self.extractor.settings, "demand_relative", RELATIVE))
-        found = confident(self.extractor.extract(f"{title}.\n{text}", k=TOP), MIN_SCORE, relative)
+        # the import's cut: the extractor's own floor and share of the best score
+        found = confident(self.extractor.extract(f"{title}.\n{text}", k=TOP), *demand_cut(self.extractor))
         seen: set[str] = set()
         skills = []
         for skill in found:

@@ -141,6 +141,19 @@ def confident(found: Sequence[Any], min_score: float, relative: float) -> list[A
     return [s for s in found if s.score >= floor]
 
 
+def demand_cut(extractor: Any) -> tuple[float, float]:
+    """The extractor's own cut for demand (`confident`): the lowest score counted and the share of a text's
+    best score, from its settings (the trained model's floor is calibrated: `match_strength.demand_floor`)."""
+    from skillatlas.intelligence.extraction import ExtractionSettings
+
+    settings = getattr(extractor, "settings", None) or ExtractionSettings()
+    default = ExtractionSettings()
+    return (
+        float(getattr(settings, "demand_floor", default.demand_floor)),
+        float(getattr(settings, "demand_relative", default.demand_relative)),
+    )
+
+
 # --- importing -------------------------------------------------------------------------------
 
 
@@ -153,7 +166,7 @@ def import_job_ads(
     today: dt.date,
     source: str = "",
     top: int = 15,
-    min_score: float = 0.5,
+    min_score: float | None = None,
     relative: float | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
@@ -186,8 +199,10 @@ def import_job_ads(
         raise InvalidInput("an import that saves needs the skill extractor", field="extractor")
     skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
     found = 0
-    if relative is None:  # the extractor's own share (its settings know its score scale), else 0.6
-        relative = float(getattr(getattr(extractor, "settings", None), "demand_relative", 0.6))
+    # the extractor's own cut unless the caller names one: its settings know its score scale
+    own_floor, own_relative = demand_cut(extractor)
+    min_score = own_floor if min_score is None else min_score
+    relative = own_relative if relative is None else relative
     for key, ad in fresh:
         job_ad = JobAd(
             fingerprint=key, external_id=ad.id, posted_on=ad.date, country=ad.country, title=ad.title, text=ad.text,
