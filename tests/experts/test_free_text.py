@@ -142,6 +142,11 @@ def test_derived_skills_confirmed_and_removed_on_the_profile_page(
     kept = form(client, "/experts/profile/derived", {"uri": BMS, "action": "confirm"})
     assert kept.status_code == 303, kept.text
     assert skills(sessions, ana)[BMS][0] == "claimed"
+    # a click on a page that was no longer current: the skill named in words beside the list, not its URI
+    stale = form(client, "/experts/profile/derived", {"uri": BMS, "action": "remove"})
+    assert stale.status_code == 422 and "My expert profile" in visible(stale.text)
+    assert "battery management systems no longer waits for you: it was kept or removed already" in stale.text
+    assert "http" not in visible(stale.text) and skills(sessions, ana)[BMS][0] == "claimed"
     for uri in [u for u, (source, _) in skills(sessions, ana).items() if source == "derived"]:
         assert form(client, "/experts/profile/derived", {"uri": uri, "action": "remove"}).status_code == 303
     assert set(skills(sessions, ana)) == {BMS}

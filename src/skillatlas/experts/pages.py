@@ -14,6 +14,7 @@ from typing import Any
 import pycountry
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -34,6 +35,7 @@ from skillatlas.geo import EU_COUNTRIES, country_name
 from skillatlas.people import service as people_service
 from skillatlas.people.models import SkillLevel, SkillSource
 from skillatlas.people.schemas import PersonSkillIn
+from skillatlas.taxonomy.models import Skill
 from skillatlas.validation import parse_input
 from skillatlas.web.deps import DB, Actor, Now
 from skillatlas.web.forms import form_again, form_values, picked_skills, skills_from_form, validate_form
@@ -431,15 +433,31 @@ async def save_profile(request: Request, db: DB, actor: Actor, at: Now) -> HTMLR
 
 
 @router.post("/experts/profile/derived", response_model=None)
-async def review_derived(request: Request, db: DB, actor: Actor) -> RedirectResponse:
-    """Confirms (keeps as the expert's own claim) or removes one skill found in the bio."""
+async def review_derived(request: Request, db: DB, actor: Actor) -> HTMLResponse | RedirectResponse:
+    """Confirms (keeps as the expert's own claim) or removes one skill found in the bio.
+
+    A click on a page that is no longer current (the skill was kept or removed in another tab) shows the
+    profile again, up to date, with the skill named in words beside the list (the service names it by URI)."""
     person_id = _me(actor)
     values = await form_values(request)
     uri, action = values.get("uri", ""), values.get("action", "")
-    if action not in ("confirm", "remove"):
-        raise InvalidInput("action: choose Keep or Remove", field="action")
-    service.review_derived(db=db, actor=actor, person_id=person_id, confirm=[uri] if action == "confirm" else [],
-                           remove=[uri] if action == "remove" else [])  # fmt: skip
+    try:
+        if action not in ("confirm", "remove"):
+            raise FormErrors({"derived": "choose Keep or Remove"})
+        service.review_derived(db=db, actor=actor, person_id=person_id, confirm=[uri] if action == "confirm" else [],
+                               remove=[uri] if action == "remove" else [])  # fmt: skip
+    except SkillAtlasError as exc:
+        if not isinstance(exc, InvalidInput):
+            raise
+        db.rollback()
+        error = exc
+        if exc.field == "skills":  # not (or no longer) a skill found in the bio
+            label = db.scalar(select(Skill.preferred_label).where(Skill.uri == uri)) or "This skill"
+            error = FormErrors(
+                {"derived": f"{label} no longer waits for you: it was kept or removed already."}
+            )
+        context = _profile_context(db, person_id, _profile_values(db.get(ExpertProfile, person_id)))
+        return form_again(request, db, "experts/profile.html", error, context)
     return RedirectResponse("/experts/profile?saved=1#found-in-bio", status_code=303)
 
 
