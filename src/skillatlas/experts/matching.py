@@ -478,6 +478,15 @@ def _short(sentence: str, limit: int = 160) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+#: Up to this many experts their cosines are computed exactly; above it from int8 rows (see TextIndex).
+EXACT_LIMIT = 20_000
+
+
+def quantised(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors as int8 rows (x127), for the exhaustive scan of large pools."""
+    return np.round(np.asarray(vectors, dtype=np.float32) * 127).astype(np.int8)
+
+
 class TextIndex:
     """BM25 and embeddings over experts' texts (bio, headline, skill labels), scoring every expert at once.
 
@@ -494,10 +503,11 @@ class TextIndex:
         vectors: np.ndarray | None = None,
         *,
         terms: list[list[str]] | None = None,
-        exact_limit: int = 20_000,
+        exact_limit: int = EXACT_LIMIT,
         dense_pool: int = 2_000,
     ) -> None:
-        """`terms`, when given, are the texts already tokenised (large synthetic pools skip the tokenizer)."""
+        """`terms`, when given, are the texts already tokenised (large synthetic pools skip the tokenizer).
+        int8 `vectors` are taken as already `quantised` (a file shared between processes: search/shared.py)."""
         self.backend = backend
         self.dense_pool = dense_pool
         self.lexical = LexicalIndex()
@@ -507,11 +517,13 @@ class TextIndex:
         self.vectors: np.ndarray | None = None
         self.quantised: np.ndarray | None = None
         if vectors is not None and backend.dim:
-            vectors = np.asarray(vectors, dtype=np.float32)
-            if len(vectors) > exact_limit:
-                self.quantised = np.round(vectors * 127).astype(np.int8)
+            vectors = np.asarray(vectors)
+            if vectors.dtype == np.int8:
+                self.quantised = vectors
+            elif len(vectors) > exact_limit:
+                self.quantised = quantised(vectors)
             else:
-                self.vectors = vectors
+                self.vectors = np.asarray(vectors, dtype=np.float32)
 
     def lexical_scores(self, text: str) -> np.ndarray | None:
         """BM25 of every expert for the text, or None when the text has no words."""

@@ -22,6 +22,7 @@ from skillatlas.errors import Conflict, InvalidInput, NotFound
 from skillatlas.experts import policy as _policy  # noqa: F401  (registers the rules)
 from skillatlas.experts.matching import (
     DENSE_FLOOR,
+    EXACT_LIMIT,
     LEVELS,
     SOURCES,
     ExpertPool,
@@ -30,6 +31,7 @@ from skillatlas.experts.matching import (
     MatchQuery,
     TextIndex,
     build_pool,
+    quantised,
     rank,
     shared_words,
 )
@@ -50,6 +52,7 @@ from skillatlas.privacy import service as privacy
 from skillatlas.privacy.models import ConsentPurpose
 from skillatlas.search.backends import get_backend
 from skillatlas.search.cache import EmbeddingCache
+from skillatlas.search.shared import Digest, SharedSpace, shared_array, space
 from skillatlas.taxonomy.models import Skill
 
 OPEN_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
@@ -439,8 +442,13 @@ class Snapshot:
     headlines: dict[int, tuple[str, list[str], int | None]]
 
 
-def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = None) -> Snapshot:
+def load_snapshot(
+    db: Session, *, backend: str, cache: EmbeddingCache | None = None, shared: SharedSpace | None = None
+) -> Snapshot:
     """Reads every listed expert (one query per table, set-based) into a pool and a text index.
+
+    With `shared`, the experts' vectors (int8 above `EXACT_LIMIT` experts) are a file named by a digest of the
+    texts, memory-mapped by every server process (search/shared.py): a changed expert changes the digest.
 
     Listed: the profile says so (its own consent, given with the profile) and privacy's newest record of
     "listed as expert" does not withdraw it (an expert listed before consents were recorded has none).
@@ -487,7 +495,18 @@ def load_snapshot(db: Session, *, backend: str, cache: EmbeddingCache | None = N
     texts = [expert_text(row.headline, row.bio, [labels[u] for u, _, _ in skills.get(row.person_id, [])])
              for row in profiles]  # fmt: skip
     embedder = get_backend(backend)
-    vectors = cache.embed(embedder, texts, role="passage") if cache is not None and embedder.dim else None
+    vectors = None
+    if cache is not None and embedder.dim:
+        large = len(texts) > EXACT_LIMIT
+
+        def build() -> np.ndarray:
+            found = cache.embed(embedder, texts, role="passage")
+            return quantised(found) if large else found
+
+        digest = Digest("experts", embedder.name, "int8" if large else "float32")
+        for text in texts:
+            digest.text(text)
+        vectors = shared_array(shared, digest.hexdigest(), build, shape=(len(texts), embedder.dim))
     return Snapshot(
         pool=build_pool(records, labels),
         texts=TextIndex(texts, embedder, vectors),
@@ -506,6 +525,7 @@ class MatchingEngine:
     def __init__(self, data_dir: Path | None, backend: str) -> None:
         self.backend = backend
         self.cache = EmbeddingCache(data_dir / "embeddings") if data_dir is not None else None
+        self.shared = space(data_dir, f"experts-{backend}")
         self._lock = threading.Lock()
         self._snapshot: tuple[tuple[Any, ...], Snapshot] | None = None
 
@@ -515,7 +535,8 @@ class MatchingEngine:
             return load_snapshot(db, backend=self.backend, cache=self.cache)
         with self._lock:
             if self._snapshot is None or self._snapshot[0] != version:
-                self._snapshot = (version, load_snapshot(db, backend=self.backend, cache=self.cache))
+                snapshot = load_snapshot(db, backend=self.backend, cache=self.cache, shared=self.shared)
+                self._snapshot = (version, snapshot)
                 if self.cache is not None:
                     self.cache.save()
             return self._snapshot[1]

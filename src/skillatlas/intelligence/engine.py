@@ -14,6 +14,7 @@ from skillatlas.intelligence.schemas import OccupationMatch
 from skillatlas.search.backends import get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.search.index import HybridIndex
+from skillatlas.search.shared import space
 from skillatlas.taxonomy.models import Occupation, ReviewState, Skill
 
 
@@ -36,6 +37,7 @@ class IntelligenceEngine:
     def __init__(self, data_dir: Path, backend: str) -> None:
         self.backend_name = backend
         self.cache = EmbeddingCache(data_dir / "embeddings")
+        self.data_dir = data_dir
         self._lock = threading.Lock()
         self._extractor: tuple[_Version, SkillExtractor] | None = None
         self._occupations: tuple[_Version, HybridIndex, dict[str, tuple[int, str, str]]] | None = None
@@ -53,7 +55,10 @@ class IntelligenceEngine:
                 records = [SkillRecord(uri=u, label=label, alt_labels=tuple(alts or ()), description=d or "")
                            for u, label, alts, d in rows]  # fmt: skip
                 extractor = SkillExtractor(
-                    records, settings=default_settings(self.backend_name), cache=self.cache
+                    records,
+                    settings=default_settings(self.backend_name),
+                    cache=self.cache,
+                    shared=space(self.data_dir, f"skills-{self.backend_name}"),
                 )
                 self.cache.save()
                 self._extractor = (version, extractor)
@@ -99,7 +104,11 @@ class IntelligenceEngine:
                         Occupation.description,
                     )
                 ).all()
-                index = HybridIndex(get_backend(self.backend_name), cache=self.cache)
+                index = HybridIndex(
+                    get_backend(self.backend_name),
+                    cache=self.cache,
+                    shared=space(self.data_dir, f"occupations-{self.backend_name}"),
+                )
                 # Titles are matched against labels and the first sentence of the description, which names the job.
                 index.add(
                     (uri, [label, *(alts or []), (description or "").split(". ")[0]])

@@ -12,6 +12,7 @@ import numpy as np
 from skillatlas.search.backends import EmbeddingBackend, get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.search.index import FusionSettings, HybridIndex, QueryScores
+from skillatlas.search.shared import SharedSpace
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,12 +213,17 @@ class SkillExtractor:
         backend: EmbeddingBackend | None = None,
         cache: EmbeddingCache | None = None,
         index: HybridIndex | None = None,
+        shared: SharedSpace | None = None,
     ) -> None:
+        """With `shared`, the skills' vectors are a file that every server process maps (search/shared.py)."""
         self.settings = settings or ExtractionSettings()
         self.skills = {skill.uri: skill for skill in skills}
         if index is None:
             index = HybridIndex(
-                backend or extraction_backend(self.settings.backend), fusion=self.settings.fusion, cache=cache
+                backend or extraction_backend(self.settings.backend),
+                fusion=self.settings.fusion,
+                cache=cache,
+                shared=shared,
             )
             index.add((skill.uri, skill_passages(skill, self.settings)) for skill in skills)
         self.index = index

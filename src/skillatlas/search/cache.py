@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -77,10 +78,15 @@ class EmbeddingCache:
             keys = np.zeros((store.size, _KEY_BYTES), dtype=np.uint8)
             for key, row in store.rows.items():
                 keys[row] = np.frombuffer(key, dtype=np.uint8)
-            # Written to a temporary name first so a crash mid-write never leaves a torn cache behind.
+            # Written to a temporary name first (one per process and thread: workers save the same cache) so a
+            # crash mid-write never leaves a torn cache behind.
             for filename, array in (("vectors.npy", store.matrix()), ("keys.npy", keys)):
-                temporary = folder / f".{filename}.tmp.npy"
+                temporary = folder / f".{filename}.{os.getpid()}-{threading.get_ident()}.tmp.npy"
                 np.save(temporary, array)
+                if filename == "vectors.npy":
+                    # From now on read through the page cache (mapped before the rename: another process may
+                    # replace the file right after), not from this process's own copy.
+                    store.blocks = [np.load(temporary, mmap_mode="r")]
                 os.replace(temporary, folder / filename)
             store.saved_size = store.size
 
@@ -91,9 +97,13 @@ class EmbeddingCache:
         store = _Store(backend.dim)
         folder = self.directory / backend.name if self.directory else None
         if folder and (folder / "keys.npy").exists() and (folder / "vectors.npy").exists():
-            keys = np.load(folder / "keys.npy")
-            vectors = np.load(folder / "vectors.npy")
-            if vectors.shape == (len(keys), backend.dim):
+            try:
+                keys = np.load(folder / "keys.npy")
+                # Memory-mapped: the server's processes share one copy through the page cache.
+                vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+            except (OSError, ValueError):  # a torn or foreign file: start afresh, it is only a cache
+                keys, vectors = np.zeros((0, _KEY_BYTES), np.uint8), np.zeros((0, 0), np.float32)
+            if vectors.shape == (len(keys), backend.dim) and vectors.dtype == np.float32:
                 store.rows = {key.tobytes(): row for row, key in enumerate(keys)}
                 store.blocks = [vectors.astype(np.float32, copy=False)]
                 store.size = store.saved_size = len(keys)

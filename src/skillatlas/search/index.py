@@ -15,6 +15,7 @@ from skillatlas.errors import InvalidInput
 from skillatlas.search.backends import EmbeddingBackend, embed_queries, get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.search.lexical import LexicalIndex, NameCoverage, tokenize
+from skillatlas.search.shared import Digest, SharedSpace, shared_ann, shared_array
 
 Fusion = Literal["weighted", "rrf"]
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -75,8 +76,15 @@ class HybridIndex:
         fusion: FusionSettings | None = None,
         cache: EmbeddingCache | None = None,
         ann_threshold: int = 100_000,
+        shared: SharedSpace | None = None,
     ) -> None:
+        """With `shared`, the vectors of the first `add` and the ANN graph built over them are files under the
+        data directory, memory-mapped by every process that indexes the same texts (see search/shared.py);
+        later adds and removes work on a private copy, as without it."""
         self.backend = backend
+        self.shared = shared
+        # The key of the shared files while the index still holds exactly what they were built from.
+        self._shared_key: str | None = None
         self.fusion = fusion or FusionSettings()
         self.cache = cache if cache is not None else EmbeddingCache()
         self.ann_threshold = ann_threshold
@@ -140,7 +148,7 @@ class HybridIndex:
             return
         self._remove([item_id for item_id in batch if item_id in self._positions])
         texts = [passage for passages in batch.values() for passage in passages]
-        vectors = self.cache.embed(self.backend, texts, role="passage") if self.backend.dim else None
+        vectors = self._embed_passages(texts) if self.backend.dim else None
         first = len(self._ids)
         for offset, (item_id, passages) in enumerate(batch.items()):
             self._positions[item_id] = first + offset
@@ -154,7 +162,8 @@ class HybridIndex:
         self._row_item = np.concatenate([self._row_item, owners])
         self._row_keys = np.concatenate([self._row_keys, keys])
         if vectors is not None:
-            self._vectors = np.concatenate([self._vectors, vectors])
+            # The first block is kept as it is (a shared index's memory-mapped file), not copied.
+            self._vectors = vectors if not len(self._vectors) else np.concatenate([self._vectors, vectors])
             if self._ann is not None:
                 self._ann.add(keys, vectors)
         self._lexical_stale = self._coverage_stale = True
@@ -164,6 +173,7 @@ class HybridIndex:
         gone = sorted({self._positions[item_id] for item_id in ids if item_id in self._positions})
         if not gone:
             return
+        self._shared_key = None
         keep_item = np.ones(len(self._ids), dtype=bool)
         keep_item[gone] = False
         keep_row = keep_item[self._row_item]
@@ -354,12 +364,31 @@ class HybridIndex:
             self._lexical.build(self._terms)
             self._lexical_stale = False
 
+    def _embed_passages(self, texts: list[str]) -> np.ndarray:
+        if self.shared is None or self._ids:
+            self._shared_key = None
+            return self.cache.embed(self.backend, texts, role="passage")
+        digest = Digest("vectors", self.backend.name)
+        for text in texts:
+            digest.text(text)
+        self._shared_key = digest.hexdigest()
+        return shared_array(
+            self.shared,
+            self._shared_key,
+            lambda: self.cache.embed(self.backend, texts, role="passage"),
+            shape=(len(texts), self.backend.dim),
+        )
+
     def _sync_ann(self) -> None:
         if not self.backend.dim:
             return
         if self._ann is None and len(self._ids) >= self.ann_threshold:
-            self._ann = _AnnIndex(self.backend.dim)
-            self._ann.add(self._row_keys, self._vectors)
+            if self.shared is not None and self._shared_key is not None:
+                key = Digest("ann", self._shared_key).array(self._row_keys).hexdigest()
+                self._ann = _AnnIndex.shared(self.shared.child("ann"), key, self._row_keys, self._vectors)
+            else:
+                self._ann = _AnnIndex(self.backend.dim)
+                self._ann.add(self._row_keys, self._vectors)
         elif self._ann is not None and len(self._ids) < self.ann_threshold // 2:
             # Hysteresis, so a collection hovering at the threshold does not rebuild the graph back and forth.
             self._ann = None
@@ -447,10 +476,12 @@ class HybridIndex:
 class _AnnIndex:
     """The approximate nearest-neighbour graph (usearch HNSW, inner product) over passage rows."""
 
-    def __init__(self, dim: int, index: object | None = None) -> None:
+    def __init__(self, dim: int, index: object | None = None, *, view: bool = False) -> None:
         from usearch.index import Index
 
         self._index = index if index is not None else Index(ndim=dim, metric="ip", dtype="f32")
+        #: A read-only memory-mapped view of a shared file: copied into memory before the first change.
+        self.view = view
 
     @classmethod
     def restore(cls, path: Path, dim: int) -> _AnnIndex:
@@ -458,12 +489,31 @@ class _AnnIndex:
 
         return cls(dim, Index.restore(str(path)))
 
+    @classmethod
+    def shared(cls, where: SharedSpace, key: str, keys: np.ndarray, vectors: np.ndarray) -> _AnnIndex:
+        """The graph over these rows from its shared file (built and written first when there is none)."""
+
+        def build() -> object:
+            built = cls(vectors.shape[1])
+            built.add(keys, vectors)
+            return built._index
+
+        index, view = shared_ann(where, key, build)
+        return cls(vectors.shape[1], index, view=view)
+
+    def _writable(self) -> None:
+        if self.view:
+            self._index = self._index.copy()  # type: ignore[attr-defined]
+            self.view = False
+
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         if len(keys):
+            self._writable()
             self._index.add(keys, vectors)  # type: ignore[attr-defined]
 
     def remove(self, keys: np.ndarray) -> None:
         if len(keys):
+            self._writable()
             self._index.remove(keys)  # type: ignore[attr-defined]
 
     def search(self, vector: np.ndarray, count: int) -> np.ndarray:

@@ -20,6 +20,12 @@ log = logging.getLogger("skillatlas.warm")
 def warm_indexes(state: Any) -> threading.Thread:
     """Starts a daemon thread that builds the expert snapshot, the catalogue index and the label index."""
 
+    from skillatlas.learning.catalogue_index import course_index
+
+    # Before any request: the catalogue index keeps its embeddings and shared files in the data directory.
+    with state.sessions() as db:
+        course_index(db, state.settings.embedding_backend, data_dir=state.settings.data_dir)
+
     def run() -> None:
         from skillatlas.experts.service import engine_for
         from skillatlas.learning.catalogue_index import course_index
