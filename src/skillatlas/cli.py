@@ -80,7 +80,7 @@ def serve(
     port: int = typer.Option(None, help="Port (default 8000, or SKILLATLAS_PORT)."),
     demo: bool = typer.Option(True, help="Load the ASA demo alliance when the database is empty."),
     workers: int = typer.Option(
-        1, min=1, max=64, help="Server processes (each keeps its own matching and search indexes in memory)."
+        1, min=1, max=64, help="Server processes (large index arrays are shared through the data directory)."
     ),
     jobs: bool = typer.Option(True, help="Start the job worker (skillatlas jobs worker) beside the server."),
 ) -> None:
