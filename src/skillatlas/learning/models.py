@@ -158,3 +158,5 @@ from skillatlas.alliance.models import Organisation  # noqa: E402
 
 # What the catalogue's search index is built from (learning/catalogue_index.py): titles, descriptions, outcomes.
 changes.watch("courses", ["course"])
+# What training paths are computed from (learning/service.py `catalogue_version`): courses, skills, prerequisites.
+changes.watch("course_paths", ["course", "course_skill", "course_prerequisite"])

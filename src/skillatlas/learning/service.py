@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
-from skillatlas import limits, spreadsheets
+from skillatlas import changes, limits, spreadsheets
 from skillatlas.alliance import service as alliance_service
 from skillatlas.alliance.models import Organisation, OrganisationType
 from skillatlas.auth import audit
@@ -711,10 +711,10 @@ _CACHE_SIZE = 64
 
 
 def catalogue_version(db: Session) -> tuple[object, ...]:
-    """Changes whenever a course is added, removed or changed (with its skills or prerequisites)."""
-    return tuple(
-        db.execute(select(func.count(Course.id), func.max(Course.id), func.max(Course.updated_at))).one()
-    )
+    """Changes whenever a committed transaction adds, removes or changes a course, its skills or its
+    prerequisites: one primary-key read (`changes`). It used to be count(*) and max() over every course at
+    each path: 40-85 ms at the design point's 100,000 courses (issue 14)."""
+    return (changes.current(db, "course_paths"),)
 
 
 def _load_candidates(db: Session, skill_ids: Sequence[int], prefs: PathPreferences) -> _Candidates:
@@ -764,6 +764,8 @@ def _load_candidates(db: Session, skill_ids: Sequence[int], prefs: PathPreferenc
 
 def _candidates(db: Session, skill_ids: Sequence[int], prefs: PathPreferences) -> _Candidates:
     """The role's candidates, cached in the process until the catalogue changes (see `catalogue_version`)."""
+    if changes.pending(db, "course_paths"):  # this transaction's own, uncommitted changes: not kept
+        return _load_candidates(db, skill_ids, prefs)
     key = (str(db.get_bind().url), tuple(sorted(skill_ids)), prefs.model_dump_json())
     version = catalogue_version(db)
     with _CACHE_LOCK:
