@@ -44,7 +44,7 @@ def database_facts(url: str) -> dict[str, Any]:
         rows = {t: connection.scalar(text(f"SELECT count(*) FROM {t}")) for t in TABLES}
         size = connection.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
     engine.dispose()
-    return {"rows": rows, "database_size": size}
+    return {"table_rows": rows, "database_size": size}
 
 
 def main() -> None:
@@ -73,7 +73,7 @@ def main() -> None:
         output, total = done.stdout + done.stderr, time.perf_counter() - started
     rows = steps(output)
     extra: dict[str, Any] = {"sizes": {"persons": args.persons, "experts": args.experts, "courses": args.courses},
-                             "total_seconds": total, "load_average": os.getloadavg()}  # fmt: skip
+                             "total_seconds": total, "load_average_at_the_end": os.getloadavg()}  # fmt: skip
     if total is not None:
         extra["demo_alliance_and_commit_seconds"] = round(total - sum(r["seconds"] for r in rows), 1)
     if args.postgres:
