@@ -158,6 +158,13 @@ def test_sharing_turned_off_keeps_private_copies(
     index.add(SKILLS)
     assert not _mapped(index._vectors)
     assert not (tmp_path / "shared").exists()
+    cache = EmbeddingCache(tmp_path / "cache")
+    cache.embed(trigram_backend, ["a", "b"])
+    cache.save()
+    assert not _mapped(cache._stores[trigram_backend.name].matrix())
+    reloaded = EmbeddingCache(tmp_path / "cache")
+    reloaded.embed(trigram_backend, ["a"])
+    assert not _mapped(reloaded._stores[trigram_backend.name].matrix())
 
 
 def test_an_experts_int8_file_scores_as_the_vectors_it_came_from(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skillatlas.search import shared
 from skillatlas.search.backends import EmbeddingBackend, Role
 
 _KEY_BYTES = 16
@@ -83,7 +84,7 @@ class EmbeddingCache:
             for filename, array in (("vectors.npy", store.matrix()), ("keys.npy", keys)):
                 temporary = folder / f".{filename}.{os.getpid()}-{threading.get_ident()}.tmp.npy"
                 np.save(temporary, array)
-                if filename == "vectors.npy":
+                if filename == "vectors.npy" and shared.enabled():
                     # From now on read through the page cache (mapped before the rename: another process may
                     # replace the file right after), not from this process's own copy.
                     store.blocks = [np.load(temporary, mmap_mode="r")]
@@ -100,7 +101,7 @@ class EmbeddingCache:
             try:
                 keys = np.load(folder / "keys.npy")
                 # Memory-mapped: the server's processes share one copy through the page cache.
-                vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+                vectors = np.load(folder / "vectors.npy", mmap_mode="r" if shared.enabled() else None)
             except (OSError, ValueError):  # a torn or foreign file: start afresh, it is only a cache
                 keys, vectors = np.zeros((0, _KEY_BYTES), np.uint8), np.zeros((0, 0), np.float32)
             if vectors.shape == (len(keys), backend.dim) and vectors.dtype == np.float32:
