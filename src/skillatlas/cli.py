@@ -22,6 +22,8 @@ app.add_typer(db_app, name="db")
 console = Console()
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+#: Seconds a `serve --workers N` process may take to answer uvicorn's health check before it is killed.
+WORKER_HEALTHCHECK_S = 60
 
 
 def friendly_errors(command: F) -> F:
@@ -126,8 +128,13 @@ def serve(
         uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False)
     else:  # each process builds the app from the same environment
         os.environ["SKILLATLAS_WARM_INDEXES"] = "1"
+        # uvicorn kills a worker that does not answer its supervisor's ping within the health-check timeout
+        # (5 s by default) and starts another. At the design point (100,000 experts and courses) a worker on a
+        # busy 2-core box took longer while starting and building its indexes: workers were killed and
+        # restarted over and over (22 times in one 60 s load test at 4 workers, issue 14).
         uvicorn.run("skillatlas.web.app:create_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="info", proxy_headers=False)  # fmt: skip
+                    log_level="info", proxy_headers=False,
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)  # fmt: skip
 
 
 def _mount_domains() -> None:
