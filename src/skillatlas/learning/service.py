@@ -9,10 +9,11 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 from sqlalchemy import String, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
@@ -703,6 +704,20 @@ class _Candidates:
     teaches: dict[int, list[tuple[int, int]]]  # skill id -> [(course id, level rank)]
     cost: dict[int, float]  # candidate and prerequisite courses that fit the preferences
     requires: dict[int, tuple[int, ...]]
+    # The same teaching rows as arrays sorted by course then skill (course, skill, level, the course's cost),
+    # and the courses that require others: `path_options` works on them with NumPy (issue 14).
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False, compare=False)
+    requiring: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        course = np.fromiter((c for rows in self.teaches.values() for c, _ in rows), dtype=np.int64)
+        skill = np.fromiter((s for s, rows in self.teaches.items() for _ in rows), dtype=np.int64)
+        level = np.fromiter((lv for rows in self.teaches.values() for _, lv in rows), dtype=np.int64)
+        order = np.lexsort((skill, course))
+        course, skill, level = course[order], skill[order], level[order]
+        cost = np.fromiter((self.cost[c] for c in course.tolist()), dtype=np.float64, count=len(course))
+        object.__setattr__(self, "rows", (course, skill, level, cost))
+        object.__setattr__(self, "requiring", np.array(sorted(self.requires), dtype=np.int64))
 
 
 _CACHE: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], _Candidates]] = OrderedDict()
@@ -798,30 +813,58 @@ def path_options(
     if not skill_levels:
         return []
     found = _candidates(db, role_skills or sorted(skill_levels), prefs)
-    covers: dict[int, set[int]] = {}
-    for skill_id, needed in skill_levels.items():
-        for course_id, level in found.teaches.get(skill_id, ()):
-            if level >= needed:
-                covers.setdefault(course_id, set()).add(skill_id)
-    taken: set[int] = set()
-    stack = list(covers)
-    while stack:  # the courses closing a skill and, transitively, what they require
+    return _options(found, skill_levels)
+
+
+def _options(found: _Candidates, skill_levels: dict[int, int]) -> list[paths.Option]:
+    """The options of `path_options`, vectorised over the teaching rows: at 100,000 courses a role's skills
+    are taught by tens of thousands of them, and a loop in Python over them took 60-200 ms a path."""
+    course, skill, level, cost = found.rows
+    needed = np.array(sorted(skill_levels), dtype=np.int64)
+    at = np.minimum(np.searchsorted(needed, skill), len(needed) - 1)
+    closing = (needed[at] == skill) & (level >= np.array([skill_levels[s] for s in needed.tolist()])[at])
+    course, at, cost = course[closing], at[closing], cost[closing]  # still sorted by course
+    covering = np.unique(course)
+    # The courses closing a skill and, transitively, what they require (few courses require others).
+    taken = set(covering.tolist())
+    stack = [r for c in covering[np.isin(covering, found.requiring)].tolist() for r in found.requires[c]]
+    while stack:
         course_id = stack.pop()
         if course_id in taken or course_id not in found.cost:
             continue
         taken.add(course_id)
         stack.extend(found.requires.get(course_id, ()))
-    required_by_others = {r for c in taken for r in found.requires.get(c, ())}
-    cheapest: dict[frozenset[int], tuple[float, int]] = {}
+    required_by_others = {r for c in taken if c in found.requires for r in found.requires[c]}
+    linked = {c for c in taken if c in found.requires or c in required_by_others}
     options = []
-    for cid in taken:
-        c = found.cost[cid]
-        closes = frozenset(covers.get(cid, ()))
-        if cid in found.requires or cid in required_by_others:
-            options.append(paths.Option(cid, c, closes, found.requires.get(cid, ())))
-        elif closes and (closes not in cheapest or (c, cid) < cheapest[closes]):
-            cheapest[closes] = (c, cid)
-    options += [paths.Option(cid, c, closes) for closes, (c, cid) in cheapest.items()]
+    if linked:  # with their prerequisites: each one an option of its own
+        closes: dict[int, set[int]] = {c: set() for c in linked}
+        keep = np.isin(course, np.fromiter(linked, dtype=np.int64))
+        for c, i in zip(course[keep].tolist(), at[keep].tolist(), strict=True):
+            closes[c].add(int(needed[i]))
+        options += [
+            paths.Option(c, found.cost[c], frozenset(closes[c]), found.requires.get(c, ())) for c in linked
+        ]
+        keep = ~keep
+        course, at, cost = course[keep], at[keep], cost[keep]
+    if len(course):  # interchangeable courses (closing the same skills): the cheapest, then the lowest id
+        starts = np.flatnonzero(np.r_[True, course[1:] != course[:-1]])
+        words = np.zeros(((len(needed) + 63) // 64, len(course)), dtype=np.uint64)
+        words[at // 64, np.arange(len(course))] = np.left_shift(np.uint64(1), (at % 64).astype(np.uint64))
+        closes_bits = np.bitwise_or.reduceat(words, starts, axis=1)  # the set each course closes, exactly
+        ids, costs = course[starts], cost[starts]
+        order = np.lexsort((ids, costs, *closes_bits[::-1]))
+        bits = closes_bits[:, order]
+        first = np.r_[True, (bits[:, 1:] != bits[:, :-1]).any(axis=0)]
+        for k in np.flatnonzero(first).tolist():
+            members = []
+            for w, value in enumerate(bits[:, k].tolist()):
+                while value:
+                    low = value & -value
+                    members.append(int(needed[w * 64 + low.bit_length() - 1]))
+                    value ^= low
+            j = order[k]
+            options.append(paths.Option(int(ids[j]), float(costs[j]), frozenset(members)))
     return options
 
 
