@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import os
 import signal
 import subprocess
@@ -252,6 +253,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the warm-up")
     parser.add_argument("--name", default="server_memory")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--merge", type=Path,
+        help="an earlier result of this benchmark: its runs of the modes and worker counts not measured now "
+        "are kept (to measure again only what changed)",
+    )  # fmt: skip
     parser.add_argument("--note", default="", help="a line saved with the results (which database)")
     args = parser.parse_args()
 
@@ -264,6 +270,20 @@ def main() -> None:
                 print(found["row"], flush=True)
                 rows.append(found["row"])
                 details.append(found["detail"])
+    if args.merge:
+        earlier = json.loads(args.merge.read_text())
+        measured = {(r["mode"], r["workers"]) for r in rows}
+        kept = [d for d in earlier["runs"] if (d["mode"], d["workers"]) not in measured]
+        for d in kept:
+            d["measured_at"] = earlier["machine"]["measured_at"]
+        details = kept + details
+        columns = list(rows[0])
+        rows = [{k: d[k] for k in columns} for d in details]
+        order = {mode: i for i, mode in enumerate(("private", "shared"))}
+        pairs = sorted(
+            zip(rows, details, strict=True), key=lambda p: (order.get(p[0]["mode"], 9), p[0]["workers"])
+        )
+        rows, details = [p[0] for p in pairs], [p[1] for p in pairs]
     from sqlalchemy import create_engine, text
 
     engine = create_engine(args.postgres)

@@ -473,6 +473,9 @@ def load_snapshot(
         select(PersonSkill.person_id, Skill.uri, Skill.preferred_label, PersonSkill.level, PersonSkill.source)
         .join(Skill, Skill.id == PersonSkill.skill_id)
         .where(PersonSkill.person_id.in_(listed))
+        # A stable order: an expert's text (and so the digest naming the shared vectors file) must not vary
+        # with the plan PostgreSQL picks from one process to the next.
+        .order_by(PersonSkill.person_id, PersonSkill.skill_id)
     ):
         skills[person_id].append((uri, level.value, SOURCES.index(source.value)))
         labels[uri] = label

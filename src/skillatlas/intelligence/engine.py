@@ -48,9 +48,9 @@ class IntelligenceEngine:
         with self._lock:
             if self._extractor is None or self._extractor[0] != version:
                 rows = db.execute(
-                    select(Skill.uri, Skill.preferred_label, Skill.alt_labels, Skill.description).where(
-                        Skill.review_state == ReviewState.APPROVED
-                    )
+                    select(Skill.uri, Skill.preferred_label, Skill.alt_labels, Skill.description)
+                    .where(Skill.review_state == ReviewState.APPROVED)
+                    .order_by(Skill.id)  # the same order in every process: the shared file's digest
                 ).all()
                 records = [SkillRecord(uri=u, label=label, alt_labels=tuple(alts or ()), description=d or "")
                            for u, label, alts, d in rows]  # fmt: skip
@@ -102,7 +102,7 @@ class IntelligenceEngine:
                         Occupation.preferred_label,
                         Occupation.alt_labels,
                         Occupation.description,
-                    )
+                    ).order_by(Occupation.id)
                 ).all()
                 index = HybridIndex(
                     get_backend(self.backend_name),
