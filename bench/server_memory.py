@@ -307,7 +307,7 @@ def main() -> None:
          "PSS total MB", "ready s"],
         rows,
         {"population": population, "note": args.note, "runs": details,
-         "tracebacks": sum(d["server_tracebacks"] for d in details)},
+         "tracebacks": sum(d.get("server_tracebacks", 0) for d in details)},
         directory=args.results,
     )  # fmt: skip
 
