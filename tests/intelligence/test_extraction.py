@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skillatlas.intelligence.extraction import (
+    TRAINED_SETTINGS,
+    ExtractedSkill,
     ExtractionSettings,
     SkillExtractor,
     SkillRecord,
@@ -82,6 +87,70 @@ def test_a_saved_skill_index_gives_the_same_extraction(tmp_path: Path) -> None:
     reloaded = SkillExtractor(SKILLS, index=HybridIndex.load(tmp_path))
 
     assert reloaded.extract(JOB_AD) == extractor.extract(JOB_AD)
+
+
+# Sentences job ads share (openings, boilerplate) and ones they do not, mixed into texts at random: a
+# sentence or clause seen in several texts is scored once for all of them by `extract_many`.
+PIECES = [
+    "We are hiring a battery technician for our EV workshop.",
+    "You maintain electric vehicle batteries and drive vehicles between sites.",
+    "Experience with SQL is a plus.",
+    "Python and SQL.",
+    "SQL and Python.",
+    "• You enjoy working in a team and speak fluent English",
+    "Manage budgets, talk to clients and work in teams.",
+    "Knowledge of SQL is required; Python is an advantage.",
+    "We offer a permanent contract.",
+    "!!!",
+    "",
+]
+
+
+@cache
+def lexical_extractor() -> SkillExtractor:
+    return SkillExtractor(SKILLS, settings=ExtractionSettings(backend="none"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map("\n".join), max_size=6), st.integers(1, 9))
+def test_texts_extracted_together_get_what_each_gets_alone(texts: list[str], k: int) -> None:
+    # Lexical only: no embedding, so the paths must agree to the last bit, ties included.
+    extractor = lexical_extractor()
+    alone = [extractor.extract(text, k=k) for text in texts]
+    assert extractor.extract_many(texts, k=k) == alone
+    assert alone == [best_sentence_per_skill(extractor, text, k) for text in texts]
+
+
+def best_sentence_per_skill(extractor: SkillExtractor, text: str, k: int) -> list[ExtractedSkill]:
+    """The rule spelled out one sentence and one skill at a time: a skill's score is its best sentence's, the
+    first sentence to reach it is the evidence, and equal scores keep the order the skills were first seen."""
+    sentences = split_sentences(text)
+    best: dict[int, tuple[float, str]] = {}
+    for sentence, (positions, scores) in zip(sentences, extractor._score_sentences(sentences), strict=True):
+        for position, score in zip(positions.tolist(), scores.tolist(), strict=True):
+            if position not in best or score > best[position][0]:
+                best[position] = (score, sentence)
+    order = sorted(best.items(), key=lambda item: -item[1][0])[:k]
+    return [extractor._extracted(position, score, sentence) for position, (score, sentence) in order]
+
+
+def test_equal_scores_keep_the_first_sentence_as_evidence() -> None:
+    [found] = lexical_extractor().extract_many(
+        ["We offer a permanent contract.\nPython and SQL.\nSQL and Python."]
+    )
+    assert {skill.uri: skill.evidence for skill in found}["esco:sql"] == "Python and SQL."
+    assert {skill.uri: skill.evidence for skill in found}["esco:python"] == "Python and SQL."
+
+
+def test_the_trained_model_finds_the_same_skills_in_texts_extracted_together() -> None:
+    extractor = SkillExtractor(SKILLS, settings=TRAINED_SETTINGS)
+    texts = [JOB_AD, "\n".join(PIECES[3:9]), PIECES[1], "", "\n".join(reversed(PIECES)), JOB_AD]
+    together = extractor.extract_many(texts, k=6)
+    for text, batch in zip(texts, together, strict=True):
+        alone = extractor.extract(text, k=6)
+        # A vector's last bits depend on the batch it was embedded in: scores agree to their rounding.
+        assert [(s.uri, s.evidence) for s in batch] == [(s.uri, s.evidence) for s in alone]
+        assert [s.score for s in batch] == pytest.approx([s.score for s in alone], abs=1.01e-4)
 
 
 def test_restricting_to_another_versions_labels_keeps_one_record_per_label() -> None:

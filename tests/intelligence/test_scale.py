@@ -77,6 +77,22 @@ def test_local_and_dask_give_the_same_rows(tmp_path: Path, corpus: list[str]) ->
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
 
 
+def test_ads_classified_together_get_the_rows_each_gets_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[dict[str, object]] = []
+    for i, (title, text) in enumerate(TEMPLATES * 2):
+        rows.append({"id": f"ad-{i}", "date": "2026-03-01", "country": "DE", "title": title,
+                     "text": text if i < len(TEMPLATES) else f"{text} {TEMPLATES[0][1]}"})  # fmt: skip
+    rows.insert(3, {"_error": "not JSON"})
+    rows.insert(6, {"id": "", "date": "2026-03-01", "country": "DE", "title": "Welder", "text": "Weld."})
+    alone = [row for one in rows for row in scale.classify_rows([one], CONFIG)[0]]
+    assert [row["id"] for row in alone] == [f"ad-{i}" for i in range(10)]
+    assert all(row["skills"] for row in alone)
+    together, problems = scale.classify_rows(rows, CONFIG)
+    assert together == alone and len(problems) == 2
+    monkeypatch.setattr(scale, "ADS_PER_BATCH", 3)  # batches that end inside the chunk
+    assert scale.classify_rows(rows, CONFIG)[0] == alone
+
+
 def test_a_different_run_into_the_same_folder_is_refused(tmp_path: Path, corpus: list[str]) -> None:
     out = str(tmp_path / "out")
     scale.classify_ads(inputs=corpus, output=out, chunk_size=4, config=CONFIG, stop_after=1)

@@ -243,20 +243,56 @@ class SkillExtractor:
     def extract(self, text: str, k: int = 20) -> list[ExtractedSkill]:
         """The `k` best skills of a whole text: each skill scored by its best sentence, which is its evidence."""
         sentences = split_sentences(text)
-        best: dict[int, tuple[float, str]] = {}
-        for sentence, (positions, scores) in zip(sentences, self._score_sentences(sentences), strict=True):
-            for position, score in zip(positions.tolist(), scores.tolist(), strict=True):
-                if position not in best or score > best[position][0]:
-                    best[position] = (score, sentence)
-        order = sorted(best.items(), key=lambda item: -item[1][0])[:k]
-        return [self._extracted(position, score, sentence) for position, (score, sentence) in order]
+        return self._best_of(sentences, self._score_sentences(sentences), k)
+
+    def extract_many(self, texts: Sequence[str], k: int = 20) -> list[list[ExtractedSkill]]:
+        """`extract` of each text, with each distinct sentence and clause of them all scored once, together.
+
+        For classifying ads by the million (`scale.py`): one embedding call for all the texts fills the
+        encoder's micro-batches, and the skills' vectors are streamed once per block of queries instead of
+        once per text. The same skills as `extract`, with scores equal to float precision: a text's vector
+        differs in its last bits with the batch it is embedded in (~1e-7), as it does in `extract` too.
+        """
+        per_text = [split_sentences(text) for text in texts]
+        distinct = list(dict.fromkeys(sentence for sentences in per_text for sentence in sentences))
+        scored = dict(zip(distinct, self._score_sentences(distinct, distinct_queries=True), strict=True))
+        return [self._best_of(sentences, [scored[s] for s in sentences], k) for sentences in per_text]
+
+    def _best_of(
+        self, sentences: Sequence[str], scored: Sequence[tuple[np.ndarray, np.ndarray]], k: int
+    ) -> list[ExtractedSkill]:
+        """Each skill's best sentence score, the `k` best skills first; its evidence is the first sentence
+        that reached that score, and equal scores keep the order in which the skills first appeared."""
+        if not scored:
+            return []
+        positions = np.concatenate([p for p, _ in scored]).astype(np.int64, copy=False)
+        scores = np.concatenate([s for _, s in scored])
+        if not len(positions):
+            return []
+        sentence_of = np.repeat(np.arange(len(scored)), [len(p) for p, _ in scored])
+        entry = np.arange(len(positions))
+        # by skill, then best score, then the earliest entry: the first of each skill's run is its best
+        order = np.lexsort((entry, -scores, positions))
+        runs = np.flatnonzero(np.r_[True, positions[order][1:] != positions[order][:-1]])
+        best = order[runs]
+        first_seen = np.minimum.reduceat(order, runs)
+        top = np.lexsort((first_seen, -scores[best]))[:k]
+        return [
+            self._extracted(int(positions[i]), float(scores[i]), sentences[int(sentence_of[i])])
+            for i in best[top]
+        ]
 
     def _extracted(self, position: int, score: float, evidence: str) -> ExtractedSkill:
         skill = self.skills[self.index.id_at(position)]
         return ExtractedSkill(uri=skill.uri, label=skill.label, score=round(score, 4), evidence=evidence)
 
-    def _score_sentences(self, sentences: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Candidate positions and scores per sentence: the sentence's score plus its best clause's."""
+    def _score_sentences(
+        self, sentences: Sequence[str], *, distinct_queries: bool = False
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Candidate positions and scores per sentence: the sentence's score plus its best clause's.
+
+        `distinct_queries`: a clause or sentence that recurs is embedded and scored once (`extract_many`);
+        `extract` embeds its queries as they come, so that its vectors stay what they always were."""
         queries: list[str] = []
         spans: list[tuple[int, int]] = []
         for sentence in sentences:
@@ -266,7 +302,12 @@ class SkillExtractor:
                 clauses = [c for c in split_clauses(sentence) if c != sentence]
                 queries.extend(clauses)
             spans.append((start, len(queries)))
-        scored = self.index.score_batch(queries)
+        if distinct_queries:
+            unique = list(dict.fromkeys(queries))
+            by_query = dict(zip(unique, self.index.score_batch(unique), strict=True))
+            scored = [by_query[query] for query in queries]
+        else:
+            scored = self.index.score_batch(queries)
         return [self._aggregate(scored[start], scored[start + 1 : stop]) for start, stop in spans]
 
     def _aggregate(self, whole: QueryScores, clauses: Sequence[QueryScores]) -> tuple[np.ndarray, np.ndarray]:

@@ -41,6 +41,10 @@ MANIFEST = "_manifest.json"
 #: The import's default (`service.import_job_ads`): skills kept per ad; its confidence cut is the
 #: extractor's own (`service.demand_cut`).
 TOP = 15
+#: Ads classified together within a chunk (`classify_rows`): enough sentences to fill the encoder's
+#: micro-batches and the dense product's blocks, few enough to keep a batch's scores small (~30 MB).
+#: Cut from the chunk's start, so the batches, and with them the rows, are the same on every engine.
+ADS_PER_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,17 +275,25 @@ class AdClassifier:
             for o in load_occupations("occupation")
         )
 
-    def occupation(self, title: str) -> str | None:
-        hits = self.occupations.search(title, 1)
-        if not hits or hits[0].lexical_score <= 0:
-            return None
-        return hits[0].id
+    def occupations_of(self, titles: Sequence[str]) -> list[str | None]:
+        """Each title's occupation; the distinct titles are matched together, in one embedding call."""
+        distinct = list(dict.fromkeys(titles))
+        best = {
+            title: hits[0].id if hits and hits[0].lexical_score > 0 else None
+            for title, hits in zip(distinct, self.occupations.search_batch(distinct, 1), strict=True)
+        }
+        return [best[title] for title in titles]
 
-    def skills(self, title: str, text: str) -> list[dict[str, Any]]:
+    def skills_of(self, ads: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+        """Each (title, text) ad's skills, extracted together (`SkillExtractor.extract_many`)."""
+        found = self.extractor.extract_many([f"{title}.\n{text}" for title, text in ads], k=TOP)
+        return [self._kept(skills) for skills in found]
+
+    def _kept(self, found: list[Any]) -> list[dict[str, Any]]:
         from skillatlas.intelligence.service import confident, demand_cut
 
         # the import's cut: the extractor's own floor and share of the best score
-        found = confident(self.extractor.extract(f"{title}.\n{text}", k=TOP), *demand_cut(self.extractor))
+        found = confident(found, *demand_cut(self.extractor))
         seen: set[str] = set()
         skills = []
         for skill in found:
@@ -337,7 +349,7 @@ def classify_rows(
     model = classifier(config)
     for backend in model.backends:  # each chunk starts afresh: its rows depend on it alone
         backend.reset()
-    out: list[dict[str, Any]] = []
+    ads: list[Any] = []
     problems: list[str] = []
     for row in rows:
         if "_error" in row:
@@ -352,10 +364,24 @@ def classify_rows(
         if not ad.id:
             problems.append("a row without an id")
             continue
-        out.append({
-            "id": ad.id, "date": ad.date, "country": ad.country,
-            "occupation_uri": model.occupation(ad.title), "skills": model.skills(ad.title, ad.text),
-        })  # fmt: skip
+        ads.append(ad)
+    out: list[dict[str, Any]] = []
+    # Ads go through the model a batch at a time: one embedding call and one pass over the skills' vectors
+    # per block of sentences, instead of one per ad (memory stays bounded whatever the chunk size).
+    for start in range(0, len(ads), ADS_PER_BATCH):
+        batch = ads[start : start + ADS_PER_BATCH]
+        occupations = model.occupations_of([ad.title for ad in batch])
+        skills = model.skills_of([(ad.title, ad.text) for ad in batch])
+        out.extend(
+            {
+                "id": ad.id,
+                "date": ad.date,
+                "country": ad.country,
+                "occupation_uri": occupation,
+                "skills": found,
+            }
+            for ad, occupation, found in zip(batch, occupations, skills, strict=True)
+        )
     return out, problems
 
 
