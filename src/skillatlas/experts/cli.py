@@ -151,9 +151,7 @@ def match(
             if not r.skills
         }
         snapshot = service.engine_for(settings.data_dir, settings.embedding_backend).snapshot(db)
-        snapshot = service.Snapshot(
-            service.with_track_record(db, snapshot.pool), snapshot.texts, snapshot.headlines
-        )
+        snapshot = service.Snapshot(service.with_track_record(db, snapshot.pool), snapshot.texts)
         lines: list[str] = []
         with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(), console=progress_console,
                       transient=True) as progress:  # fmt: skip

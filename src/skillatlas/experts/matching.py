@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ class ExpertPool:
     """Every listed expert as columns; postings of skills grouped by skill (a CSR matrix by column)."""
 
     person_ids: np.ndarray
-    external_ids: list[str | None]
+    external_ids: Sequence[str | None]  # a list, or a StringColumn over a shared file
     employer_ids: np.ndarray  # -1 where none
     skill_uris: list[str]
     skill_labels: list[str]
@@ -96,6 +97,77 @@ class ExpertPool:
 
     def __len__(self) -> int:
         return len(self.person_ids)
+
+
+class StringColumn(Sequence[str | None]):
+    """Strings (or None) as UTF-8 bytes and offsets: a shared file can hold 100,000 of them, where a list holds
+    100,000 objects in each process."""
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> None:
+        self.data, self.offsets, self.present = data, offsets, present
+
+    @classmethod
+    def of(cls, values: Sequence[str | None]) -> StringColumn:
+        encoded = [(v or "").encode() for v in values]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
+        return cls(data, offsets, np.array([v is not None for v in values], dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.present)
+
+    def __getitem__(self, i: int) -> str | None:  # type: ignore[override]
+        if not self.present[i]:
+            return None
+        return bytes(self.data[self.offsets[i] : self.offsets[i + 1]]).decode()
+
+
+_POOL_ARRAYS = ("person_ids", "employer_ids", "indptr", "rows", "levels", "sources", "work_modes", "avail_owner",
+                "avail_start", "avail_end", "open_proposals", "last_deployed", "rating_mean", "rating_count")  # fmt: skip
+
+
+def pool_to_arrays(pool: ExpertPool, prefix: str = "pool/") -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The pool as arrays and metadata, for a shared bundle (search/shared.py) that `pool_from_arrays` maps."""
+    if pool.evidence:
+        raise ValueError("a pool with evidence sentences is not shared")
+    arrays = {f"{prefix}{name}": getattr(pool, name) for name in _POOL_ARRAYS}
+    external = (
+        pool.external_ids
+        if isinstance(pool.external_ids, StringColumn)
+        else StringColumn.of(pool.external_ids)
+    )
+    arrays |= {f"{prefix}external/data": external.data, f"{prefix}external/offsets": external.offsets,
+               f"{prefix}external/present": external.present}  # fmt: skip
+    for kind in ("languages", "countries", "regions"):
+        arrays |= {f"{prefix}{kind}/{code}": values for code, values in getattr(pool, kind).items()}
+    if pool.day_rates is not None:
+        arrays[f"{prefix}day_rates"] = pool.day_rates
+    meta = {"skill_uris": list(pool.skill_uris), "skill_labels": list(pool.skill_labels),
+            "kinds": {kind: sorted(getattr(pool, kind)) for kind in ("languages", "countries", "regions")}}  # fmt: skip
+    return arrays, meta
+
+
+def pool_from_arrays(
+    arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any], prefix: str = "pool/"
+) -> ExpertPool:
+    """A pool over the arrays of `pool_to_arrays` (not copied: they may be a memory-mapped file)."""
+    kinds = {
+        kind: {code: arrays[f"{prefix}{kind}/{code}"] for code in codes}
+        for kind, codes in meta["kinds"].items()
+    }
+    external = StringColumn(arrays[f"{prefix}external/data"], arrays[f"{prefix}external/offsets"],
+                            arrays[f"{prefix}external/present"])  # fmt: skip
+    return ExpertPool(
+        **{name: arrays[f"{prefix}{name}"] for name in _POOL_ARRAYS},
+        external_ids=external,  # type: ignore[arg-type]
+        skill_uris=meta["skill_uris"],
+        skill_labels=meta["skill_labels"],
+        languages=kinds["languages"],
+        countries=kinds["countries"],
+        regions=kinds["regions"],
+        day_rates=arrays.get(f"{prefix}day_rates"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,13 +577,17 @@ class TextIndex:
         terms: list[list[str]] | None = None,
         exact_limit: int = EXACT_LIMIT,
         dense_pool: int = 2_000,
+        lexical: LexicalIndex | None = None,
     ) -> None:
-        """`terms`, when given, are the texts already tokenised (large synthetic pools skip the tokenizer).
+        """`terms`, when given, are the texts already tokenised (large synthetic pools skip the tokenizer);
+        `lexical`, when given, is their BM25 index already built (a shared bundle: experts/service.py).
         int8 `vectors` are taken as already `quantised` (a file shared between processes: search/shared.py)."""
         self.backend = backend
         self.dense_pool = dense_pool
-        self.lexical = LexicalIndex()
-        self.lexical.build(terms if terms is not None else [tokenize(t) for t in texts])
+        if lexical is None:
+            lexical = LexicalIndex()
+            lexical.build(terms if terms is not None else [tokenize(t) for t in texts])
+        self.lexical = lexical
         if vectors is None and backend.dim:
             vectors = backend.embed(list(texts), role="passage") if texts else np.zeros((0, backend.dim))
         self.vectors: np.ndarray | None = None

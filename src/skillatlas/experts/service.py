@@ -31,6 +31,8 @@ from skillatlas.experts.matching import (
     MatchQuery,
     TextIndex,
     build_pool,
+    pool_from_arrays,
+    pool_to_arrays,
     quantised,
     rank,
     shared_words,
@@ -52,7 +54,15 @@ from skillatlas.privacy import service as privacy
 from skillatlas.privacy.models import ConsentPurpose
 from skillatlas.search.backends import get_backend
 from skillatlas.search.cache import EmbeddingCache
-from skillatlas.search.shared import Digest, SharedSpace, shared_array, space
+from skillatlas.search.lexical import LexicalIndex
+from skillatlas.search.shared import (
+    Digest,
+    SharedSpace,
+    release_freed_memory,
+    shared_array,
+    shared_bundle,
+    space,
+)
 from skillatlas.taxonomy.models import Skill
 
 OPEN_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
@@ -435,11 +445,43 @@ def with_track_record(db: Session, pool: ExpertPool) -> ExpertPool:
 
 @dataclass(slots=True)
 class Snapshot:
-    """The listed experts as a matching pool, their texts indexed, and what a shortlist shows of them."""
+    """The listed experts as a matching pool and their texts indexed (what a shortlist shows of each expert,
+    their headline and sectors, is read for the shortlisted ones only: `headlines`)."""
 
     pool: ExpertPool
     texts: TextIndex
-    headlines: dict[int, tuple[str, list[str], int | None]]
+
+
+def headlines(db: Session, person_ids: Sequence[int]) -> dict[int, tuple[str, list[str], int | None]]:
+    """Headline, sectors and day rate of these experts (one query)."""
+    if not person_ids:
+        return {}
+    rows = db.execute(
+        select(ExpertProfile.person_id, ExpertProfile.headline, ExpertProfile.sectors, ExpertProfile.day_rate_eur)
+        .where(ExpertProfile.person_id.in_(list(person_ids)))
+    )  # fmt: skip
+    return {person_id: (headline, sectors or [], rate) for person_id, headline, sectors, rate in rows}
+
+
+def snapshot_to_arrays(snapshot: Snapshot) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Everything a snapshot holds as arrays and metadata: one shared bundle (search/shared.py)."""
+    arrays, pool_meta = pool_to_arrays(snapshot.pool)
+    lexical_arrays, lexical_meta = snapshot.texts.lexical.to_arrays("bm25/")
+    arrays |= lexical_arrays
+    texts = snapshot.texts
+    vectors = texts.quantised if texts.quantised is not None else texts.vectors
+    if vectors is not None:
+        arrays["vectors"] = vectors
+    return arrays, {"pool": pool_meta, "lexical": lexical_meta, "dense_pool": texts.dense_pool}
+
+
+def snapshot_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any], backend: str) -> Snapshot:
+    """The snapshot of `snapshot_to_arrays`, over its arrays as they are (memory-mapped, not copied)."""
+    lexical = LexicalIndex.from_arrays(arrays, meta["lexical"], "bm25/")
+    texts = TextIndex(
+        (), get_backend(backend), arrays.get("vectors"), lexical=lexical, dense_pool=meta["dense_pool"]
+    )
+    return Snapshot(pool=pool_from_arrays(arrays, meta["pool"]), texts=texts)
 
 
 def load_snapshot(
@@ -510,11 +552,7 @@ def load_snapshot(
         for text in texts:
             digest.text(text)
         vectors = shared_array(shared, digest.hexdigest(), build, shape=(len(texts), embedder.dim))
-    return Snapshot(
-        pool=build_pool(records, labels),
-        texts=TextIndex(texts, embedder, vectors),
-        headlines={row.person_id: (row.headline, row.sectors, row.day_rate_eur) for row in profiles},
-    )
+    return Snapshot(pool=build_pool(records, labels), texts=TextIndex(texts, embedder, vectors))
 
 
 def expert_text(headline: str, bio: str, skill_labels: list[str]) -> str:
@@ -538,11 +576,27 @@ class MatchingEngine:
             return load_snapshot(db, backend=self.backend, cache=self.cache)
         with self._lock:
             if self._snapshot is None or self._snapshot[0] != version:
-                snapshot = load_snapshot(db, backend=self.backend, cache=self.cache, shared=self.shared)
+                snapshot = self._shared_snapshot(db, version) or self._load(db)
                 self._snapshot = (version, snapshot)
-                if self.cache is not None:
-                    self.cache.save()
+                release_freed_memory()  # the rows read to build it
             return self._snapshot[1]
+
+    def _load(self, db: Session) -> Snapshot:
+        snapshot = load_snapshot(db, backend=self.backend, cache=self.cache, shared=self.shared)
+        if self.cache is not None:
+            self.cache.save()
+        return snapshot
+
+    def _shared_snapshot(self, db: Session, version: tuple[Any, ...]) -> Snapshot | None:
+        """The whole snapshot (pool, BM25, vectors) as one file shared by the server's processes, named by the
+        change counter: the first process to see a counter value reads the experts and writes the file, the
+        others map it without reading a row (issue 14: each worker used to keep 600 MB of its own at 100,000
+        experts). A counter of 0 (never bumped) names no data, so nothing is shared then."""
+        if self.shared is None or not version[0]:
+            return None
+        key = Digest("experts-snapshot", self.backend, str(db.get_bind().url), *map(str, version)).hexdigest()
+        found = shared_bundle(self.shared.child("snapshot"), key, lambda: snapshot_to_arrays(self._load(db)))
+        return snapshot_from_arrays(*found, self.backend) if found is not None else None
 
 
 _engines: dict[tuple[str, str], MatchingEngine] = {}
@@ -736,11 +790,12 @@ def shortlist(
     matches = match_query(snapshot, query_of(request, today), request_text(request.title, request.description), k,
                           db=db)  # fmt: skip
     listed = still_listed(db, [m.person_id for m in matches])
-    return [_entry(snapshot, m) for m in matches if m.person_id in listed]
+    shown = headlines(db, [m.person_id for m in matches if m.person_id in listed])
+    return [_entry(shown, m) for m in matches if m.person_id in listed]
 
 
-def _entry(snapshot: Snapshot, match: Match) -> ShortlistEntry:
-    headline, sectors, rate = snapshot.headlines.get(match.person_id, ("", [], None))
+def _entry(shown: dict[int, tuple[str, list[str], int | None]], match: Match) -> ShortlistEntry:
+    headline, sectors, rate = shown.get(match.person_id, ("", [], None))
     return ShortlistEntry(expert_id=match.person_id, pseudonym=pseudonym(match.person_id), headline=headline,
                           score=match.score, reasons=match.reasons, sectors=sectors, day_rate_eur=rate)  # fmt: skip
 

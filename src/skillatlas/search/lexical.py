@@ -6,6 +6,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -62,6 +63,32 @@ class LexicalIndex:
         if self._bm25 is None or not known:
             return np.zeros(self._size, dtype=np.float32)
         return self._bm25.get_scores_from_ids(known).astype(np.float32, copy=False)
+
+    def to_arrays(self, prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The index as arrays (BM25's sparse matrix of term weights) and metadata (the vocabulary), for a
+        shared bundle (search/shared.py) that `from_arrays` reads back, memory-mapped."""
+        meta: dict[str, Any] = {"k1": self.k1, "b": self.b, "size": self._size, "vocab": self._vocab}
+        if self._bm25 is None:
+            return {}, {**meta, "empty": True}
+        scores = self._bm25.scores
+        arrays = {f"{prefix}{name}": np.asarray(scores[name]) for name in ("data", "indices", "indptr")}
+        return arrays, {**meta, "empty": False, "num_docs": int(scores["num_docs"])}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any], prefix: str) -> LexicalIndex:
+        """An index over the arrays of `to_arrays` (not copied: they may be a memory-mapped file)."""
+        index = cls(k1=meta["k1"], b=meta["b"])
+        index._size = meta["size"]
+        index._vocab = meta["vocab"]
+        if not meta["empty"]:
+            bm25 = bm25s.BM25(k1=index.k1, b=index.b)
+            bm25.vocab_dict = index._vocab
+            bm25.unique_token_ids_set = set(index._vocab.values())
+            bm25.scores = {name: arrays[f"{prefix}{name}"] for name in ("data", "indices", "indptr")}
+            bm25.scores["num_docs"] = meta["num_docs"]
+            bm25.nonoccurrence_array = None
+            index._bm25 = bm25
+        return index
 
     def save(self, directory: Path) -> None:
         """Write the index under `directory`."""

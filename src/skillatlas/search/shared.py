@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -253,3 +254,76 @@ def shared_ann(where: SharedSpace, key: str, build: Callable[[], Any]) -> tuple[
     except (OSError, ValueError, RuntimeError) as exc:
         log.warning("shared index %s not usable (%s); keeping a private copy", where.name, exc)
         return (built[0] if built else build()), False
+
+
+# --- bundles: several arrays and their small metadata in one file -----------------------------------------
+
+_BUNDLE_MAGIC = b"SKILLATLAS-BUNDLE-1\n"
+_ALIGN = 64
+
+
+def write_bundle(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    """One file: a magic line, the length of a JSON header, the header (each array's dtype, shape and offset,
+    and `meta`), then each array's bytes at an aligned offset, so `read_bundle` can memory-map every one."""
+    layout: dict[str, Any] = {}
+    offset = 0
+    contiguous = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
+    for name, value in contiguous.items():
+        if value.dtype.hasobject:
+            raise ValueError(f"bundle array {name}: object arrays cannot be shared")
+        layout[name] = [value.dtype.str, list(value.shape), offset]
+        offset += -(-value.nbytes // _ALIGN) * _ALIGN
+    header = json.dumps({"arrays": layout, "meta": meta}, separators=(",", ":")).encode()
+    start = -(-(len(_BUNDLE_MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+    with open(path, "wb") as file:
+        file.write(_BUNDLE_MAGIC + len(header).to_bytes(8, "little") + header)
+        file.write(b"\0" * (start - file.tell()))
+        for name, value in contiguous.items():
+            if value.nbytes:
+                file.seek(start + layout[name][2])
+                file.write(memoryview(value.reshape(-1)).cast("B"))
+        file.truncate(start + offset)
+
+
+def read_bundle(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays of a bundle, memory-mapped read-only, and its metadata."""
+    with open(path, "rb") as file:
+        if file.read(len(_BUNDLE_MAGIC)) != _BUNDLE_MAGIC:
+            raise ValueError(f"{path} is not a bundle")
+        size = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(size))
+    start = -(-(len(_BUNDLE_MAGIC) + 8 + size) // _ALIGN) * _ALIGN
+    arrays: dict[str, np.ndarray] = {}
+    for name, (dtype, shape, offset) in header["arrays"].items():
+        count = int(np.prod(shape, dtype=np.int64))
+        if count == 0:
+            arrays[name] = np.zeros(shape, dtype=dtype)
+        else:
+            arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + offset, shape=tuple(shape))
+    return arrays, header["meta"]
+
+
+def shared_bundle(
+    where: SharedSpace, key: str, build: Callable[[], tuple[dict[str, np.ndarray], dict[str, Any]]]
+) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The arrays and metadata built by `build()` for the inputs behind `key`, memory-mapped from their shared
+    file (built and written first when there is none); None when the file cannot be used (a full disk, a
+    read-only directory): the caller then keeps its own copy."""
+    try:
+        return _shared(where, key, "bundle", read_bundle, lambda path: write_bundle(path, *build()))  # type: ignore[no-any-return]
+    except (OSError, ValueError) as exc:
+        log.warning("shared index %s not usable (%s); keeping a private copy", where.name, exc)
+        return None
+
+
+def release_freed_memory() -> None:
+    """Gives the heap freed by a large build back to the operating system (glibc's `malloc_trim`): a server
+    process that read 100,000 experts keeps hundreds of megabytes of freed rows otherwise. A no-op elsewhere."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(name).malloc_trim(0)
