@@ -12,6 +12,7 @@ import numpy as np
 
 from skillatlas.search.backends import EmbeddingBackend, embed_queries
 from skillatlas.search.lexical import LexicalIndex, tokenize
+from skillatlas.search.shared import StringColumn
 
 LEVELS = ("awareness", "practitioner", "expert")
 SOURCES = ("claimed", "assessed", "credentialed", "derived")
@@ -97,30 +98,6 @@ class ExpertPool:
 
     def __len__(self) -> int:
         return len(self.person_ids)
-
-
-class StringColumn(Sequence[str | None]):
-    """Strings (or None) as UTF-8 bytes and offsets: a shared file can hold 100,000 of them, where a list holds
-    100,000 objects in each process."""
-
-    def __init__(self, data: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> None:
-        self.data, self.offsets, self.present = data, offsets, present
-
-    @classmethod
-    def of(cls, values: Sequence[str | None]) -> StringColumn:
-        encoded = [(v or "").encode() for v in values]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
-        return cls(data, offsets, np.array([v is not None for v in values], dtype=bool))
-
-    def __len__(self) -> int:
-        return len(self.present)
-
-    def __getitem__(self, i: int) -> str | None:  # type: ignore[override]
-        if not self.present[i]:
-            return None
-        return bytes(self.data[self.offsets[i] : self.offsets[i + 1]]).decode()
 
 
 _POOL_ARRAYS = ("person_ids", "employer_ids", "indptr", "rows", "levels", "sources", "work_modes", "avail_owner",

@@ -13,7 +13,7 @@ from skillatlas.learning.models import Course
 from skillatlas.search.backends import get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.search.index import HybridIndex
-from skillatlas.search.shared import space
+from skillatlas.search.shared import Digest, release_freed_memory, shared_bundle, space
 
 #: The least cosine at which a course that shares no word with the query still counts as a match, per
 #: embedding backend (each model spreads its cosines differently). Chosen on the demo catalogue: with use-m3
@@ -43,6 +43,23 @@ class CourseIndex:
             self.data_dir = data_dir
             self.cache = EmbeddingCache(data_dir / "embeddings")
 
+    def _shared_build(self, db: Session, version: int) -> HybridIndex:
+        """The index as one file shared by the server's processes, named by the change counter: the first
+        process to see a counter value reads the courses and writes the file, the others map it (with the
+        vectors and ANN graph it names) without reading a course (issue 14). A counter of 0 names no data."""
+        shared = space(self.data_dir, f"courses-{self.backend}")
+        if shared is None or not version:
+            return self._build(db)
+        key = Digest("courses-index", self.backend, str(db.get_bind().url), str(version)).hexdigest()
+        found = shared_bundle(shared.child("index"), key, lambda: self._build(db).to_bundle())
+        if found is not None:
+            index = HybridIndex.from_bundle(
+                *found, backend=get_backend(self.backend), shared=shared, cache=self.cache
+            )
+            if index is not None:
+                return index
+        return self._build(db)
+
     def _build(self, db: Session, *, keep: bool = True) -> HybridIndex:
         shared = space(self.data_dir, f"courses-{self.backend}") if keep else None
         # A build not kept (uncommitted courses) runs outside the lock: it gets a cache of its own.
@@ -68,7 +85,9 @@ class CourseIndex:
         else:
             with self.lock:
                 if self.index is None or self.version != version:
-                    self.index, self.version = self._build(db), version
+                    self.index, self.version = None, None  # the old index is freed before the new one is read
+                    self.index, self.version = self._shared_build(db, version), version
+                    release_freed_memory()  # the rows read to build it
                 index = self.index
         if len(index) == 0:
             return []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from skillatlas.errors import InvalidInput
 from skillatlas.search.backends import EmbeddingBackend, embed_queries, get_backend
 from skillatlas.search.cache import EmbeddingCache
 from skillatlas.search.lexical import LexicalIndex, NameCoverage, tokenize
-from skillatlas.search.shared import Digest, SharedSpace, shared_ann, shared_array
+from skillatlas.search.shared import Digest, SharedSpace, StringColumn, open_array, shared_ann, shared_array
 
 Fusion = Literal["weighted", "rrf"]
 Mode = Literal["hybrid", "lexical", "dense"]
@@ -88,8 +88,10 @@ class HybridIndex:
         self.fusion = fusion or FusionSettings()
         self.cache = cache if cache is not None else EmbeddingCache()
         self.ann_threshold = ann_threshold
-        self._ids: list[str] = []
+        self._ids: Sequence[str] = []  # a list, or a StringColumn over a shared bundle when frozen
         self._positions: dict[str, int] = {}
+        #: Read-only: the index maps a shared bundle (`from_bundle`) and keeps no texts to rebuild from.
+        self.frozen = False
         self._passages: list[tuple[str, ...]] = []
         self._terms: list[list[str]] = []
         self._name_terms: list[list[str]] = []
@@ -113,6 +115,8 @@ class HybridIndex:
         return len(self._ids)
 
     def __contains__(self, item_id: object) -> bool:
+        if self.frozen and len(self._ids) and not self._positions:
+            self._positions = {item_id: position for position, item_id in enumerate(self._ids)}
         return item_id in self._positions
 
     @property
@@ -132,12 +136,18 @@ class HybridIndex:
     def add(self, items: Iterable[tuple[str, ItemText]]) -> None:
         """Index items; an id already present is replaced."""
         with self._lock:
+            self._writable()
             self._add(items)
 
     def remove(self, ids: Iterable[str]) -> None:
         """Drop items by id; unknown ids are ignored."""
         with self._lock:
+            self._writable()
             self._remove(ids)
+
+    def _writable(self) -> None:
+        if self.frozen:
+            raise RuntimeError("a frozen index (a shared bundle) is read-only: build a new one")
 
     def _add(self, items: Iterable[tuple[str, ItemText]]) -> None:
         batch: dict[str, tuple[str, ...]] = {}
@@ -286,6 +296,7 @@ class HybridIndex:
             self._save(Path(directory))
 
     def _save(self, directory: Path) -> None:
+        self._writable()  # a frozen index no longer holds its texts
         directory.mkdir(parents=True, exist_ok=True)
         self._refresh_lexical()
         manifest = {
@@ -353,6 +364,58 @@ class HybridIndex:
         index._lexical = LexicalIndex.load(directory / "lexical")
         if (directory / "ann.usearch").exists():
             index._ann = _AnnIndex.restore(directory / "ann.usearch", backend.dim)
+        return index
+
+    # ------------------------------------------------------------------ frozen, shared between processes
+
+    def to_bundle(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The index as arrays and metadata for one shared file (search/shared.py `shared_bundle`): ids, rows,
+        BM25 and name coverage. The vectors and the ANN graph stay in their own shared files, named in it."""
+        with self._lock:
+            if len(self._ids) and (self._shared_key is None or self.shared is None):
+                raise ValueError("only an index whose vectors are a shared file can be bundled")
+            self._refresh_lexical()
+            if self._coverage_stale:
+                self._coverage.build(self._name_terms)
+                self._coverage_stale = False
+            ids = StringColumn.of(list(self._ids))
+            lexical, lexical_meta = self._lexical.to_arrays("bm25/")
+            coverage, coverage_meta = self._coverage.to_arrays("coverage/")
+            arrays = {"ids/data": ids.data, "ids/offsets": ids.offsets, "ids/present": ids.present,
+                      "row_item": self._row_item, "row_keys": self._row_keys, **lexical, **coverage}  # fmt: skip
+            meta = {"fusion": asdict(self.fusion), "ann_threshold": self.ann_threshold, "next_key": self._next_key,
+                    "vectors_key": self._shared_key, "lexical": lexical_meta, "coverage": coverage_meta,
+                    "backend": self.backend.name}  # fmt: skip
+            return arrays, meta
+
+    @classmethod
+    def from_bundle(
+        cls,
+        arrays: dict[str, np.ndarray],
+        meta: dict[str, Any],
+        *,
+        backend: EmbeddingBackend,
+        shared: SharedSpace,
+        cache: EmbeddingCache | None = None,
+    ) -> HybridIndex | None:
+        """A frozen index over a bundle of `to_bundle` and the shared files it names, none of it copied into
+        the process; None when one of those files is gone (then build the index again)."""
+        if meta["backend"] != backend.name:
+            return None
+        index = cls(backend, fusion=FusionSettings(**meta["fusion"]), cache=cache,
+                    ann_threshold=meta["ann_threshold"], shared=shared)  # fmt: skip
+        index._ids = StringColumn(arrays["ids/data"], arrays["ids/offsets"], arrays["ids/present"])  # type: ignore[assignment]
+        if len(index._ids):
+            vectors = open_array(shared, meta["vectors_key"])
+            if vectors is None or len(vectors) != len(arrays["row_keys"]):
+                return None
+            index._vectors, index._shared_key = vectors, meta["vectors_key"]
+        index._row_item, index._row_keys = arrays["row_item"], arrays["row_keys"]
+        index._next_key = meta["next_key"]
+        index._lexical = LexicalIndex.from_arrays(arrays, meta["lexical"], "bm25/")
+        index._coverage = NameCoverage.from_arrays(arrays, meta["coverage"], "coverage/")
+        index.frozen = True
+        index._sync_ann()
         return index
 
     # ------------------------------------------------------------------ internals

@@ -149,6 +149,24 @@ class NameCoverage:
         term_of_posting = np.repeat(np.arange(len(postings)), lengths)
         self._weights = (idf[term_of_posting] / name_mass[self._items]).astype(np.float32)
 
+    def to_arrays(self, prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The index as arrays and metadata, for a shared bundle (search/shared.py)."""
+        arrays = {
+            f"{prefix}indptr": self._indptr,
+            f"{prefix}items": self._items,
+            f"{prefix}weights": self._weights,
+        }
+        return arrays, {"vocab": self._vocab, "size": self._size}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any], prefix: str) -> NameCoverage:
+        """An index over the arrays of `to_arrays` (not copied)."""
+        index = cls()
+        index._vocab, index._size = meta["vocab"], meta["size"]
+        index._indptr, index._items = arrays[f"{prefix}indptr"], arrays[f"{prefix}items"]
+        index._weights = arrays[f"{prefix}weights"]
+        return index
+
     def scores(self, terms: list[str]) -> np.ndarray:
         """The covered share (0..1) of every item's name."""
         covered = np.zeros(self._size, dtype=np.float32)

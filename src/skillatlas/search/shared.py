@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,6 +256,30 @@ def shared_ann(where: SharedSpace, key: str, build: Callable[[], Any]) -> tuple[
         return (built[0] if built else build()), False
 
 
+class StringColumn(Sequence[str | None]):
+    """Strings (or None) as UTF-8 bytes and offsets: a shared file can hold 100,000 of them, where a list holds
+    100,000 objects in each process."""
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray, present: np.ndarray) -> None:
+        self.data, self.offsets, self.present = data, offsets, present
+
+    @classmethod
+    def of(cls, values: Sequence[str | None]) -> StringColumn:
+        encoded = [(v or "").encode() for v in values]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
+        return cls(data, offsets, np.array([v is not None for v in values], dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.present)
+
+    def __getitem__(self, i: int) -> str | None:  # type: ignore[override]
+        if not self.present[i]:
+            return None
+        return bytes(self.data[self.offsets[i] : self.offsets[i + 1]]).decode()
+
+
 # --- bundles: several arrays and their small metadata in one file -----------------------------------------
 
 _BUNDLE_MAGIC = b"SKILLATLAS-BUNDLE-1\n"
@@ -327,3 +351,14 @@ def release_freed_memory() -> None:
         return
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(name).malloc_trim(0)
+
+
+def open_array(where: SharedSpace, key: str) -> np.ndarray | None:
+    """The verified array file of `key`, memory-mapped, or None when there is none (never builds one)."""
+    path = _verified(where, key, "npy")
+    if path is None:
+        return None
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return None
