@@ -13,7 +13,9 @@ Engines: `local` (in this process) and `dask` (`distributed`: a `LocalCluster` o
 an existing scheduler at `address`). Both run the same `classify_chunk`, so the rows are identical whatever
 the engine and the number of workers. The classifier (extractor and occupation index) is built once per
 worker process (`classifier()`, cached), never once per ad; the driver builds it first, so the embedding
-cache on disk is complete before any worker reads it.
+cache on disk is complete before any worker reads it. Within a chunk the ads go through it `ADS_PER_BATCH`
+at a time (`SkillExtractor.extract_many`): each distinct sentence and clause of a batch is embedded and
+scored once, in one encoder call and one dense product per block of queries, instead of once per ad.
 
 Dask rather than Ray: pure-Python wheels (`dask`, `distributed`) that install anywhere the app does, a
 small footprint, and a scheduler that runs embedded in the process (`LocalCluster`) for tests and laptops,
