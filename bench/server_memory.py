@@ -280,7 +280,8 @@ def main() -> None:
     if args.merge:
         earlier = json.loads(args.merge.read_text())
         measured = {(r["mode"], r["workers"]) for r in rows}
-        kept = [d for d in earlier["runs"] if (d["mode"], d["workers"]) not in measured]
+        # An earlier result saved without its details (merged before they were kept) gives its rows.
+        kept = [d for d in earlier.get("runs", earlier["rows"]) if (d["mode"], d["workers"]) not in measured]
         for d in kept:
             d["measured_at"] = earlier["machine"]["measured_at"]
         details = kept + details
