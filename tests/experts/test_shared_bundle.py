@@ -86,7 +86,7 @@ def test_a_second_process_maps_the_snapshot_without_reading_experts_and_ranks_th
         event.remove(engine, "before_cursor_execute", record)
     assert statements and not [s for s in statements if "person_skill" in s or "expert_profile" in s]
     assert isinstance(mapped.pool.external_ids, StringColumn)
-    assert isinstance(mapped.pool.person_ids, np.memmap)
+    assert isinstance(mapped.pool.person_ids.base, np.memmap)  # a plain view over the mapped file
     assert [mapped.pool.external_ids[i] for i in range(len(mapped.pool))] == list(
         from_database.pool.external_ids
     )
