@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -276,3 +277,31 @@ def test_a_bad_file_loads_nothing(sessions, cli_env: dict[str, str], tmp_path: P
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(DemandFile)) == 0
         assert db.scalar(select(func.count()).select_from(DemandAds)) == 0
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="glibc's malloc thresholds"
+)
+def test_a_worker_reuses_its_heap_for_large_arrays_whatever_dask_sets() -> None:
+    """Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which maps every large array afresh (its pages
+    faulted in at each allocation); the classifier's process sets glibc's own thresholds back."""
+    script = (
+        "import resource, numpy as np\n"
+        "from skillatlas.intelligence.scale import heap_for_numpy\n"
+        "def faults():\n"
+        "    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "    for _ in range(100):\n"
+        "        block = np.ones(1 << 18, dtype=np.float32)  # 1 MiB, as the encoder's activations\n"
+        "        del block\n"
+        "    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before\n"
+        "faults()\n"
+        "mapped = faults()\n"
+        "assert heap_for_numpy()\n"
+        "faults()\n"
+        "print(mapped, faults())\n"
+    )
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    mapped, reused = map(int, done.stdout.split())
+    assert mapped >= 100 * 200  # 256 pages a MiB, each faulted in again
+    assert reused < 1_000

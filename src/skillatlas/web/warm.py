@@ -21,8 +21,12 @@ def warm_indexes(state: Any) -> threading.Thread:
     """Starts a daemon thread that builds the expert snapshot, the catalogue index and the label index."""
 
     from skillatlas.learning.catalogue_index import course_index
+    from skillatlas.search.backends import get_backend, share_weights
 
-    # Before any request: the catalogue index keeps its embeddings and shared files in the data directory.
+    # Before any request: the encoder's weights are mapped from one file all workers share (skill extraction
+    # and the default search backend both run on it), and the catalogue index keeps its embeddings and shared
+    # files in the data directory.
+    share_weights(get_backend("use-m3"), state.settings.data_dir)
     with state.sessions() as db:
         course_index(db, state.settings.embedding_backend, data_dir=state.settings.data_dir)
 
