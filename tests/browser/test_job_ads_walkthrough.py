@@ -109,3 +109,67 @@ def test_the_office_checks_and_imports_job_ads(live_server: str, page: Page, esc
     )
     assert "battery management systems" in found
     assert re.search(r"/intelligence/demand\?start=\d{4}-\d{2}-\d{2}&end=2026-06-01", page.url)
+
+
+def classified_file(rows: list[dict[str, object]]) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from skillatlas.intelligence import scale
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=scale.output_schema(False)), buffer)
+    return buffer.getvalue()
+
+
+def test_the_office_loads_classified_job_ads_as_monthly_counts(
+    live_server: str, page: Page, esco: None, db: Session
+) -> None:
+    """Files from `classify-ads` (millions of ads on a cluster) are loaded from the import page: a wrong file
+    is named beside the field and nothing is loaded; the right files count on the demand page."""
+    import datetime as dt
+
+    from skillatlas.intelligence.demand_models import DemandFile
+
+    bms = db.scalar(select(Skill.uri).where(Skill.preferred_label == "battery management systems"))
+    rows = [
+        {"id": f"c-{i}", "date": dt.date(2026, 3, 1 + i % 28), "country": "DE", "occupation_uri": None,
+         "skills": [{"uri": bms, "score": 1.3}]}
+        for i in range(40)
+    ]  # fmt: skip
+    parts = [
+        {"name": "part-00000-000000.parquet", "mimeType": "application/octet-stream",
+         "buffer": classified_file(rows[:25])},
+        {"name": "part-00000-000001.parquet", "mimeType": "application/octet-stream",
+         "buffer": classified_file(rows[25:])},
+    ]  # fmt: skip
+    log_in(page, live_server, OFFICE)
+    page.locator("summary", has_text="Office").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import job ads").click()
+    files = page.get_by_label("Classified job-ad files")
+
+    # a wrong file among them: named beside the field, nothing loaded
+    files.set_input_files(
+        files=[parts[0], {"name": "notes.parquet", "mimeType": "text/plain", "buffer": b"meeting notes"}]
+    )
+    page.get_by_role("button", name="Load as monthly counts").click()
+    error = page.locator(".field.has-error", has=page.get_by_label("Classified job-ad files"))
+    expect(error).to_contain_text("notes.parquet is not a Parquet file")
+    db.expire_all()
+    assert (db.scalar(select(func.count()).select_from(DemandFile)) or 0) == 0
+
+    # the two parts: loaded, listed, and counted on the demand page
+    page.get_by_label("Classified job-ad files").set_input_files(files=parts)
+    page.get_by_role("button", name="Load as monthly counts").click()
+    result = page.locator("#demand-load-result")
+    expect(result).to_contain_text("Loaded 2 files: 40 job ads, 40 skill mentions")
+    expect(page.locator("#demand-files")).to_contain_text("part-00000-000001.parquet")
+    result.get_by_role("link", name="See the skills in demand").click()
+    expect(page.get_by_role("heading", name="Skills in demand")).to_be_visible()
+    top = page.locator("main table").first
+    expect(top).to_contain_text("battery management systems")
+    expect(top.locator("tr", has_text="battery management systems")).to_contain_text("40")
+    db.expire_all()
+    assert (db.scalar(select(func.count()).select_from(DemandFile)) or 0) == 2

@@ -32,6 +32,27 @@ def _ads(role: str, world: World) -> dict[str, tuple[str, bytes, str]]:
     return {"file": (f"ads-{role}.csv", csv.encode(), "text/csv")}
 
 
+def _classified(role: str, world: World) -> dict[str, tuple[str, bytes, str]]:
+    import datetime as dt
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from skillatlas.intelligence import scale
+
+    row = {
+        "id": f"c-{role}",
+        "date": dt.date(2026, 1, 10),
+        "country": "DE",
+        "occupation_uri": None,
+        "skills": [],
+    }
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist([row], schema=scale.output_schema(False)), buffer)
+    return {"files": (f"classified-{role}.parquet", buffer.getvalue(), "application/octet-stream")}
+
+
 ENTRIES: dict[tuple[str, str], Case] = {
     # Any organisation's manager imports (the rule is "a manager of some member"), ORG_X's included.
     ("POST", "/api/intelligence/job-ads"): Case(STAFF, fixed("/api/intelligence/job-ads"), files=_ads),
@@ -57,6 +78,13 @@ ENTRIES: dict[tuple[str, str], Case] = {
         STAFF,
         fixed("/intelligence/job-ads/import"),
         form=lambda role, w: {"token": w.extra["job_ad_uploads"].get(role, "")},
+    ),
+    # Classified job ads (classify-ads' Parquet) loaded as demand counts: who imports job ads.
+    ("POST", "/api/intelligence/demand-files"): Case(
+        STAFF, fixed("/api/intelligence/demand-files"), files=_classified
+    ),
+    ("POST", "/intelligence/demand-files"): Case(
+        STAFF, fixed("/intelligence/demand-files"), files=_classified
     ),
     # Everyone with an account adds skills to their own profile; a visitor is sent to log in.
     ("POST", "/intelligence/extract/accept"): Case(

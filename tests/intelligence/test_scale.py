@@ -252,7 +252,7 @@ def test_load_demand_adds_aggregates_once(
         assert db.scalar(select(func.sum(DemandFile.unknown_skills))) == 4
     page = office_client.get("/intelligence/job-ads/import")
     assert page.status_code == 200
-    assert "Classified job ads loaded as monthly counts" in page.text and "part-2.parquet" in page.text
+    assert "Load classified job ads as monthly counts" in page.text and "part-2.parquet" in page.text
 
 
 @pytest.mark.usefixtures("esco")
@@ -273,7 +273,7 @@ def test_a_bad_file_loads_nothing(sessions, cli_env: dict[str, str], tmp_path: P
     (folder / "b.parquet").write_bytes(b"not parquet at all")
     result = CliRunner().invoke(app, ["intelligence", "load-demand", str(folder)])
     assert result.exit_code == 2
-    assert "b.parquet:notaclassifiedjob-adsParquetfile" in "".join(result.output.split())
+    assert "b.parquetisnotaclassifiedjob-adsParquetfile" in "".join(result.output.split())
     with sessions() as db:
         assert db.scalar(select(func.count()).select_from(DemandFile)) == 0
         assert db.scalar(select(func.count()).select_from(DemandAds)) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -12,6 +13,7 @@ from skillatlas.auth.permissions import authorize
 from skillatlas.intelligence import service
 from skillatlas.intelligence.engine import engine_for
 from skillatlas.intelligence.schemas import (
+    DemandLoadReport,
     DemandReport,
     ExtractedSkillRead,
     ExtractRequest,
@@ -79,6 +81,22 @@ async def import_job_ads(
         )
 
     return await run_in_threadpool(run)
+
+
+@router.post("/demand-files", response_model=DemandLoadReport)
+async def load_demand_files(
+    db: DB, actor: Actor, files: Annotated[list[UploadFile], File(description="classify-ads Parquet files")]
+) -> DemandLoadReport:
+    """Loads classified job ads (the Parquet files `skillatlas intelligence classify-ads` writes) as demand
+    aggregates, all files in one transaction; a file loaded before (same bytes) is skipped."""
+    from dataclasses import asdict
+
+    from skillatlas.intelligence import demand
+
+    authorize(actor, "intelligence.job_ads.import")  # before reading the files
+    uploads = [(Path(f.filename or "upload.parquet").name[:200], await f.read()) for f in files]
+    report = await run_in_threadpool(lambda: demand.load_demand_uploads(db=db, actor=actor, files=uploads))
+    return DemandLoadReport(**asdict(report))
 
 
 @router.get("/demand", response_model=DemandReport)

@@ -21,7 +21,7 @@ from sqlalchemy import extract, func, insert, select
 from sqlalchemy.orm import Session
 
 from skillatlas.auth.permissions import Principal, authorize
-from skillatlas.errors import InvalidInput
+from skillatlas.errors import InvalidInput, TooLarge
 from skillatlas.intelligence import policy  # noqa: F401  (registers the rules)
 from skillatlas.intelligence.demand_models import DemandAds, DemandFile, DemandSkill
 from skillatlas.taxonomy.models import Occupation, Skill
@@ -64,38 +64,158 @@ def load_demand(
     *, db: Session, actor: Principal, path: str, progress: Callable[[int], None] | None = None
 ) -> LoadReport:
     """Loads classified job ads as demand aggregates; files loaded before (same bytes) are skipped."""
-    import io
-
-    import pyarrow.parquet as pq
-
     from skillatlas.intelligence import scale
 
     authorize(actor, "intelligence.job_ads.import")
     files = demand_files(path)
-    report = LoadReport(files=len(files))
-    skill_ids: dict[str, int] | None = None
-    occupation_ids: dict[str, int] = {}
+    loader = _Loader(db, LoadReport(files=len(files)), progress)
     for name in files:
         fs, local = scale._fs(name)
         with fs.open(local, "rb") as handle:
-            content = handle.read()
+            loader.load(name, handle.read())
+    return loader.report
+
+
+#: What one upload (the page, the API) may hold: classified ads in all, and the bytes their columns unpack to.
+MAX_UPLOAD_ADS = 500_000
+MAX_UPLOAD_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_UPLOAD_FILES = 200
+
+
+def load_demand_uploads(
+    *,
+    db: Session,
+    actor: Principal,
+    files: Sequence[tuple[str, bytes]],
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Loads uploaded classify-ads Parquet files (name, bytes) as demand aggregates, all or none: each file is
+    checked first (a Parquet file with the output's columns, its ads and unpacked size within the upload's
+    limits, read from its footer before any row), then all are loaded in the caller's transaction. Errors name
+    the file, on the field `files`."""
+    authorize(actor, "intelligence.job_ads.import")  # before reading any file
+    if not files:
+        raise InvalidInput("files: choose one or more .parquet files written by classify-ads", field="files")
+    if len(files) > MAX_UPLOAD_FILES:
+        raise TooLarge(f"files: at most {MAX_UPLOAD_FILES} files at once", field="files")
+    ads = unpacked = 0
+    for name, content in files:
+        rows, size = _parquet_size(name, content)
+        ads += rows
+        unpacked += size
+    if ads > MAX_UPLOAD_ADS:
+        raise TooLarge(
+            f"files: {ads:,} job ads in one upload; at most {MAX_UPLOAD_ADS:,} are loaded from the page or the "
+            "API (load more with `skillatlas intelligence load-demand`)",
+            field="files",
+        )
+    if unpacked > MAX_UPLOAD_UNPACKED_BYTES:
+        raise TooLarge(
+            f"files: the upload unpacks to {unpacked / 2**20:,.0f} MB; at most "
+            f"{MAX_UPLOAD_UNPACKED_BYTES // 2**20} MB are read at once",
+            field="files",
+        )
+    loader = _Loader(db, LoadReport(files=len(files)), progress, field="files")
+    for name, content in files:
+        loader.load(name, content)
+    return loader.report
+
+
+_COLUMNS = ("date", "country", "occupation_uri", "skills")
+
+
+def _parquet_size(name: str, content: bytes) -> tuple[int, int]:
+    """The ads and the unpacked bytes of a classified Parquet file, from its footer alone."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(content)).metadata
+    except Exception as exc:  # pyarrow's errors have no common base beyond Exception
+        raise InvalidInput(
+            f"files: {name} is not a Parquet file (choose the .parquet files that classify-ads wrote)",
+            field="files",
+        ) from exc
+    _check_schema(name, meta.schema.to_arrow_schema(), "files")
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return meta.num_rows, unpacked
+
+
+_KINDS = {"date": "dates", "country": "country codes as text", "occupation_uri": "occupations as text"}
+
+
+def _check_schema(name: str, schema: Any, field: str) -> None:
+    """InvalidInput (on `field`) unless the file has classify-ads' columns with their types."""
+    import pyarrow as pa
+
+    expected = {f.name: f.type for f in _output_fields()}
+    problems = []
+    for column in _COLUMNS:
+        if column not in schema.names:
+            problems.append(f"it has no column {column}")
+        elif column == "skills":
+            kind = schema.field(column).type
+            if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) or not (
+                pa.types.is_struct(kind.value_type) and kind.value_type.get_field_index("uri") >= 0
+            ):
+                problems.append("its column skills is not a list of skills (uri, score)")
+        elif not schema.field(column).type.equals(expected[column]) and not (
+            pa.types.is_large_string(schema.field(column).type) and pa.types.is_string(expected[column])
+        ):
+            problems.append(f"its column {column} does not hold {_KINDS[column]}")
+    if problems:
+        raise InvalidInput(
+            f"{field}: {name} is not a classify-ads output: {'; '.join(problems)}", field=field
+        )
+
+
+def _output_fields() -> Any:
+    from skillatlas.intelligence import scale
+
+    return scale.output_schema(False)
+
+
+class _Loader:
+    """Loads files one by one into the caller's transaction, each file's aggregates under its own row."""
+
+    def __init__(
+        self,
+        db: Session,
+        report: LoadReport,
+        progress: Callable[[int], None] | None,
+        field: str = "path",
+    ) -> None:
+        self.db = db
+        self.field = field
+        self.report = report
+        self.progress = progress
+        self.skill_ids: dict[str, int] | None = None
+        self.occupation_ids: dict[str, int] = {}
+
+    def load(self, name: str, content: bytes) -> None:
+        import io
+
+        import pyarrow.parquet as pq
+
+        db, report = self.db, self.report
         digest = hashlib.sha256(content).hexdigest()
         if db.scalar(select(DemandFile.id).where(DemandFile.digest == digest)) is not None:
             report.already_loaded += 1
-            if progress:
-                progress(1)
-            continue
+            if self.progress:
+                self.progress(1)
+            return
         try:
-            table = pq.read_table(
-                io.BytesIO(content), columns=["date", "country", "occupation_uri", "skills"]
-            )
+            table = pq.read_table(io.BytesIO(content), columns=list(_COLUMNS))
         except Exception as exc:  # pyarrow's errors have no common base beyond Exception
             raise InvalidInput(
-                f"{name}: not a classified job-ads Parquet file ({exc})", field="path"
+                f"{self.field}: {name} is not a classified job-ads Parquet file ({exc})", field=self.field
             ) from exc
-        if skill_ids is None:
-            skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
-            occupation_ids = dict(db.execute(select(Occupation.uri, Occupation.id)).all())
+        _check_schema(name, table.schema, self.field)
+        if self.skill_ids is None:
+            self.skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
+            self.occupation_ids = dict(db.execute(select(Occupation.uri, Occupation.id)).all())
+        skill_ids, occupation_ids = self.skill_ids, self.occupation_ids
         ads: Counter[tuple[int | None, str, dt.date]] = Counter()
         skills: Counter[tuple[int, int | None, str, dt.date]] = Counter()
         unknown = links = 0
@@ -129,9 +249,8 @@ def load_demand(
         report.skill_links += links
         report.unknown_skills += unknown
         report.names.append(name)
-        if progress:
-            progress(1)
-    return report
+        if self.progress:
+            self.progress(1)
 
 
 def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:

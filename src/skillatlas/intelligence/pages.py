@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from skillatlas.auth.permissions import authorize
 from skillatlas.errors import InvalidInput, NotAuthenticated, SkillAtlasError
@@ -226,6 +227,34 @@ def import_form(request: Request, db: DB, actor: Actor, today: Today) -> HTMLRes
     """Upload job ads (CSV or JSON lines): first a check of every row, then the import."""
     authorize(actor, IMPORT)
     return templates.TemplateResponse(request, "intelligence/import.html", _import_context(db, today))
+
+
+@router.post("/intelligence/demand-files", response_class=HTMLResponse)
+async def load_demand_files(request: Request, db: DB, actor: Actor, today: Today) -> HTMLResponse:
+    """Loads classify-ads Parquet files as monthly demand counts, all or none; the ads themselves are not kept."""
+    from skillatlas.intelligence import demand as demand_aggregates
+
+    authorize(actor, IMPORT)  # before reading the files
+    try:
+        form = await request.form()
+        uploads = [
+            (Path(item.filename).name[:200], await item.read())
+            for item in form.getlist("files")
+            if isinstance(item, StarletteUploadFile) and item.filename
+        ]
+        report = await run_in_threadpool(
+            lambda: demand_aggregates.load_demand_uploads(db=db, actor=actor, files=uploads)
+        )
+    except SkillAtlasError as exc:
+        db.rollback()
+        context = await run_in_threadpool(_import_context, db, today)
+        return form_again(request, db, "intelligence/import.html", exc, context)
+    context = await run_in_threadpool(_import_context, db, today)
+    return templates.TemplateResponse(
+        request,
+        "intelligence/import.html",
+        {**context, "demand_loaded": report, "demand_href": _demand_href(None, today)},
+    )
 
 
 @router.get("/intelligence/job-ads/template.csv")

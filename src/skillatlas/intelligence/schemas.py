@@ -80,6 +80,18 @@ class DemandReport(BaseModel):
     supply_sources: list[str]
 
 
+class DemandLoadReport(BaseModel):
+    """Classified job-ad files loaded as demand aggregates (a file loaded before is counted, not loaded)."""
+
+    files: int
+    loaded: int
+    already_loaded: int
+    ads: int
+    skill_links: int = Field(description="skill mentions counted (one per skill per ad)")
+    unknown_skills: int = Field(description="mentions of skills the taxonomy lacks, not counted")
+    names: list[str] = Field(default_factory=list, description="the files loaded now")
+
+
 class ImportReport(BaseModel):
     rows: int
     imported: int
