@@ -16,7 +16,9 @@ code as `skillatlas intelligence classify-ads`):
 - `daskN`: a `LocalCluster` of N worker processes (one thread each), joined by `--address` as a user would;
   every worker builds its classifier at its first chunk, which the wall-clock time includes.
 Per core: ads per second divided by the worker processes (one BLAS thread each, `ONE_THREAD`). Memory per worker: the peak resident set of each
-worker process (`ru_maxrss`, read in the worker after the run). Projection: core-hours for 100 million ads
+worker process (`ru_maxrss`, read in the worker after the run), and its proportional set size at the end (PSS:
+the encoder's weights and the skill and occupation vectors are files under the data directory that every
+worker maps, `ClassifierConfig.shared_dir`, as `classify-ads` does; `--private` gives each worker its own). Projection: core-hours for 100 million ads
 at the best steady per-core rate measured (the local engine's, without the model's load).
 """
 
@@ -155,13 +157,31 @@ def build_corpus(folder: Path, ads: int, per_file: int, seed: int = 14) -> list[
     return files
 
 
+def pss_mb() -> float:
+    """This process's proportional set size: its private pages, and each shared page divided by the processes
+    that map it (the workers' shared model weights and index vectors count once among them)."""
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
 def run_one(
-    engine: str, files: list[str], output: str, chunk_size: int, backend: str, cache_dir: str
+    engine: str,
+    files: list[str],
+    output: str,
+    chunk_size: int,
+    backend: str,
+    cache_dir: str,
+    shared_dir: str | None = None,
 ) -> dict[str, Any]:
     """One engine over the corpus, in this (fresh) process; prints and returns its figures."""
     from skillatlas.intelligence import scale
 
-    config = scale.ClassifierConfig(backend=backend, cache_dir=cache_dir)
+    config = scale.ClassifierConfig(backend=backend, cache_dir=cache_dir, shared_dir=shared_dir)
     result: dict[str, Any] = {"engine": engine, "model": scale.model_identity(backend)}
     if engine == "local":
         began = time.perf_counter()
@@ -172,7 +192,8 @@ def run_one(
         seconds = time.perf_counter() - began
         result.update(workers=1, ads=report.ads, seconds=round(seconds, 2),
                       ads_per_s=round(report.ads / seconds, 2), ads_per_s_per_core=round(report.ads / seconds, 2),
-                      memory_per_worker_mb=[round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)])  # fmt: skip
+                      memory_per_worker_mb=[round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)],
+                      pss_per_worker_mb=[pss_mb()])  # fmt: skip
         return result
     from distributed import Client, LocalCluster
 
@@ -184,10 +205,12 @@ def run_one(
                                     chunk_size=chunk_size, config=config, warm_cache=False)  # fmt: skip
         seconds = time.perf_counter() - began
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        pss = client.run(pss_mb)  # while every worker still maps the shared files
     result.update(workers=workers, ads=report.ads, seconds=round(seconds, 2),
                   ads_per_s=round(report.ads / seconds, 2),
                   ads_per_s_per_core=round(report.ads / seconds / workers, 2),
-                  memory_per_worker_mb=[round(v, 1) for v in peaks.values()])  # fmt: skip
+                  memory_per_worker_mb=[round(v, 1) for v in peaks.values()],
+                  pss_per_worker_mb=list(pss.values()))  # fmt: skip
     return result
 
 
@@ -203,9 +226,13 @@ def main() -> None:
     parser.add_argument("--files", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--shared-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--private", action="store_true",
+                        help="every worker keeps its own model weights and index vectors (no shared files)")  # fmt: skip
     args = parser.parse_args()
     if args.run_one:
-        result = run_one(args.run_one, args.files, args.output, args.chunk_size, args.backend, args.cache_dir)
+        result = run_one(args.run_one, args.files, args.output, args.chunk_size, args.backend, args.cache_dir,
+                         args.shared_dir)  # fmt: skip
         print(json.dumps(result))
         return
     from skillatlas.config import get_settings
@@ -213,6 +240,7 @@ def main() -> None:
     settings = get_settings()
     backend = args.backend or settings.embedding_backend
     cache_dir = str(settings.data_dir / "embeddings")
+    shared_dir = None if args.private else str(settings.data_dir)
     load_before = round(os.getloadavg()[0], 2)  # a shared machine: other work competes for the cores
     with tempfile.TemporaryDirectory(prefix="market-scale-") as work:
         began = time.perf_counter()
@@ -220,12 +248,14 @@ def main() -> None:
         corpus_s = time.perf_counter() - began
         # the embedding cache filled once, so that no engine's figure carries the taxonomy's first embedding
         subprocess.run([sys.executable, "-c", "from skillatlas.intelligence import scale; c = scale.classifier("
-                        f"scale.ClassifierConfig({backend!r}, {cache_dir!r})); c.cache.save()"], check=True)  # fmt: skip
+                        f"scale.ClassifierConfig({backend!r}, {cache_dir!r}, shared_dir={shared_dir!r})); "
+                        "c.cache.save()"], check=True)  # fmt: skip
         runs = []
         for engine in args.engines.split(","):
             command = [sys.executable, "-m", "bench.market_scale", "--run-one", engine, "--backend", backend,
                        "--cache-dir", cache_dir, "--chunk-size", str(args.chunk_size),
-                       "--output", str(Path(work) / f"out-{engine}"), "--files", *files]  # fmt: skip
+                       "--output", str(Path(work) / f"out-{engine}"), "--files", *files,
+                       *(["--shared-dir", shared_dir] if shared_dir else [])]  # fmt: skip
             done = subprocess.run(
                 command, check=True, capture_output=True, text=True, cwd=ROOT, env=ONE_THREAD
             )
@@ -238,7 +268,7 @@ def main() -> None:
     result = {
         "ads": args.ads, "backend": backend, "chunk_size": args.chunk_size, "corpus_build_s": round(corpus_s, 1),
         "cpu_count": os.cpu_count(), "machine": platform.platform(), "python": platform.python_version(),
-        "runs": runs, "identical_rows": same,
+        "runs": runs, "identical_rows": same, "shared_files": shared_dir is not None,
         "projection_100m": {
             "per_core_ads_per_s": round(rate, 2),
             "core_hours": round(100_000_000 / rate / 3600, 0),
@@ -269,11 +299,13 @@ def _same_rows(outputs: list[str]) -> bool:
 
 def table(result: dict[str, Any]) -> str:
     lines = [f"{result['ads']:,} synthetic ads, backend {result['backend']}, {result['cpu_count']} cores",
-             "| engine | workers | ads/s | ads/s per core | peak memory per worker (MB) |", "|---|---|---|---|---|"]  # fmt: skip
+             "| engine | workers | ads/s | ads/s per core | peak RSS per worker (MB) | PSS per worker (MB) |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
     for run in result["runs"]:
         memory = ", ".join(f"{m:,.0f}" for m in run["memory_per_worker_mb"])
+        pss = ", ".join(f"{m:,.0f}" for m in run.get("pss_per_worker_mb", []))
         lines.append(f"| {run['engine']} | {run['workers']} | {run['ads_per_s']:,.1f} | "
-                     f"{run['ads_per_s_per_core']:,.1f} | {memory} |")  # fmt: skip
+                     f"{run['ads_per_s_per_core']:,.1f} | {memory} | {pss} |")  # fmt: skip
     projection = result["projection_100m"]
     lines.append(f"100 million ads: {projection['core_hours']:,.0f} core-hours at "
                  f"{projection['per_core_ads_per_s']:,.1f} ads/s per core; same rows on every engine: "

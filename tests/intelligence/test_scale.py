@@ -305,3 +305,16 @@ def test_a_worker_reuses_its_heap_for_large_arrays_whatever_dask_sets() -> None:
     mapped, reused = map(int, done.stdout.split())
     assert mapped >= 100 * 200  # 256 pages a MiB, each faulted in again
     assert reused < 1_000
+
+
+def test_where_workers_share_files_is_not_part_of_a_runs_identity(tmp_path: Path) -> None:
+    """A run started with one data directory resumes with another: the shared files only save memory."""
+    from dataclasses import replace
+
+    source = tmp_path / "ads.jsonl"
+    write_ads(source, 5)
+    chunks = scale.plan(scale.input_files([str(source)]), 2)
+    shared = replace(CONFIG, shared_dir=str(tmp_path / "data"))
+    identity = scale.plan_fingerprint(chunks, CONFIG)
+    assert scale.plan_fingerprint(chunks, shared) == identity
+    assert scale.plan_fingerprint(chunks, replace(CONFIG, evidence=True)) != identity

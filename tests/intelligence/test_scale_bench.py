@@ -23,7 +23,8 @@ def test_market_scale_smoke(tmp_path: Path) -> None:
     assert all(
         r["ads"] == 6 and r["ads_per_s"] > 0 and r["memory_per_worker_mb"][0] > 50 for r in result["runs"]
     )
-    assert result["identical_rows"] is True
+    assert result["identical_rows"] is True and result["shared_files"] is True
+    assert all(r["pss_per_worker_mb"][0] > 20 for r in result["runs"])
     assert result["projection_100m"]["core_hours"] > 0
     assert "100 million ads" in done.stdout
 

@@ -77,6 +77,10 @@ class ClassifierConfig:
     evidence: bool = False
     #: The extraction model's identity (`model_identity`), set by the driver; a worker refuses another.
     model: str = ""
+    #: A data directory the workers of one machine share: they map the encoder's weights and the skill and
+    #: occupation vectors from its `shared/` files (search/shared.py) instead of each holding a copy. None, or
+    #: a directory a worker cannot write: each worker keeps its own. Not part of a run's identity.
+    shared_dir: str | None = None
 
 
 def model_identity(backend: str) -> str:
@@ -174,7 +178,8 @@ def plan(files: Sequence[str], chunk_size: int) -> list[Chunk]:
 
 def plan_fingerprint(chunks: Sequence[Chunk], config: ClassifierConfig) -> str:
     """Identifies a run: the same inputs cut the same way, classified the same way."""
-    digest = hashlib.sha256(json.dumps([asdict(config), [asdict(c) for c in chunks]]).encode())
+    identity = asdict(replace(config, shared_dir=None))
+    digest = hashlib.sha256(json.dumps([identity, [asdict(c) for c in chunks]]).encode())
     return digest.hexdigest()
 
 
@@ -257,22 +262,29 @@ class AdClassifier:
             default_settings,
             extraction_backend,
         )
-        from skillatlas.search.backends import get_backend
+        from skillatlas.search.backends import get_backend, share_weights
         from skillatlas.search.cache import EmbeddingCache
         from skillatlas.search.index import HybridIndex
+        from skillatlas.search.shared import space
         from skillatlas.taxonomy.bundle import load_occupations
 
         self.config = config
         self.cache = EmbeddingCache(Path(config.cache_dir) if config.cache_dir else None)
         settings = default_settings(config.backend)
-        self.backends = (
-            ChunkQueryCache(extraction_backend(settings.backend)),
-            ChunkQueryCache(get_backend(config.backend)),
-        )
+        models = (extraction_backend(settings.backend), get_backend(config.backend))
+        shared_dir = Path(config.shared_dir) if config.shared_dir else None
+        for model in models:
+            share_weights(model, shared_dir)
+        self.backends = (ChunkQueryCache(models[0]), ChunkQueryCache(models[1]))
         self.extractor = SkillExtractor(
-            bundled_skill_records(), settings=settings, backend=self.backends[0], cache=self.cache
+            bundled_skill_records(), settings=settings, backend=self.backends[0], cache=self.cache,
+            shared=space(shared_dir, f"classify-skills-{config.backend}"),
+        )  # fmt: skip
+        self.occupations = HybridIndex(
+            self.backends[1],
+            cache=self.cache,
+            shared=space(shared_dir, f"classify-occupations-{config.backend}"),
         )
-        self.occupations = HybridIndex(self.backends[1], cache=self.cache)
         self.occupations.add(
             (o.uri, [o.preferred_label, *o.alt_labels, (o.description or "").split(". ")[0]])
             for o in load_occupations("occupation")

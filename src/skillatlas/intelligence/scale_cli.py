@@ -40,7 +40,10 @@ def classify_ads(
 
     settings = get_settings()
     config = scale.ClassifierConfig(
-        backend=settings.embedding_backend, cache_dir=str(settings.data_dir / "embeddings"), evidence=evidence
+        backend=settings.embedding_backend,
+        cache_dir=str(settings.data_dir / "embeddings"),
+        evidence=evidence,
+        shared_dir=str(settings.data_dir),
     )
     with Progress(
         TextColumn("job ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
