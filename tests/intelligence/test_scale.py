@@ -318,3 +318,70 @@ def test_where_workers_share_files_is_not_part_of_a_runs_identity(tmp_path: Path
     identity = scale.plan_fingerprint(chunks, CONFIG)
     assert scale.plan_fingerprint(chunks, shared) == identity
     assert scale.plan_fingerprint(chunks, replace(CONFIG, evidence=True)) != identity
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_same_command_runs_on_a_cluster_started_as_on_other_machines(tmp_path: Path) -> None:
+    """A cluster deployed as on separate machines: `dask scheduler` and two `dask worker` processes started
+    from the command line, each with its own working directory; `classify-ads --address` joins it, and the
+    rows are those of the local engine."""
+    import shutil
+
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    assert dask, "the dask command comes with distributed"
+    source = tmp_path / "ads.jsonl"
+    write_ads(source, 12)
+    env = {
+        **os.environ,
+        "SKILLATLAS_EMBEDDING_BACKEND": "none",
+        "SKILLATLAS_DATA_DIR": str(tmp_path / "data"),
+    }
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    logs = tmp_path / "cluster.log"
+    with open(logs, "wb") as log:
+        processes = [
+            subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                              "--dashboard-address", ":0", "--no-show"], stdout=log, stderr=log, env=env)
+        ]  # fmt: skip
+        try:
+            for name in ("machine-a", "machine-b"):
+                (tmp_path / name).mkdir()
+                processes.append(subprocess.Popen(
+                    [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--name", name,
+                     "--local-directory", str(tmp_path / name)],
+                    stdout=log, stderr=log, env=env, cwd=tmp_path / name,
+                ))  # fmt: skip
+            from distributed import Client
+
+            with Client(address, timeout=60) as client:
+                client.wait_for_workers(2, timeout=120)
+                names = sorted(w["name"] for w in client.scheduler_info()["workers"].values())
+            assert names == ["machine-a", "machine-b"]
+            args = ["intelligence", "classify-ads", "--input", str(source), "--chunk-size", "2"]
+            run = _cli(
+                [*args, "--output", str(tmp_path / "cluster"), "--engine", "dask", "--address", address], env
+            )
+            output = run.communicate(timeout=300)[0].decode()
+            assert run.returncode == 0, output + logs.read_text(errors="replace")[-3000:]
+            assert "dask engine, 2 worker(s)" in " ".join(output.split())
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    local = _cli([*args, "--output", str(tmp_path / "local")], env)
+    assert local.wait(timeout=300) == 0
+    assert list(scale.iter_output_rows(str(tmp_path / "cluster"))) == list(
+        scale.iter_output_rows(str(tmp_path / "local"))
+    )
