@@ -39,3 +39,17 @@ def test_the_corpus_is_varied(tmp_path: Path) -> None:
     assert len(ads) == 200 and len({a["id"] for a in ads}) == 200
     assert len({a["text"] for a in ads}) == 200 and len({a["title"] for a in ads}) > 150
     assert len({a["country"] for a in ads}) > 20
+
+
+def test_demand_scale_smoke(tmp_path: Path) -> None:
+    """bench/demand_scale.py at a tiny size: classified parts loaded, the report read over them."""
+    command = [sys.executable, "-m", "bench.demand_scale", "--sizes", "300", "--results", str(tmp_path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = json.loads((tmp_path / "demand_scale.json").read_text())["rows"]
+    assert row["ads"] == 300 and row["parts"] == 1 and row["ads_per_s"] > 0
+    assert row["skill_links"] >= 900 and row["aggregate_rows"] > 0
+    # the last twelve months of two years of ads: about half of them
+    assert 100 < row["report_all_ads"] < 200
+    assert 0 < row["report_one_country_ads"] < row["report_all_ads"]
+    assert 0 < row["report_one_occupation_ads"] < row["report_all_ads"]
