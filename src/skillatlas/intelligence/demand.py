@@ -3,7 +3,11 @@ occupation x country x month, and the reads the demand report adds to its ad-lev
 
 A loaded file is remembered by the SHA-256 of its bytes (`demand_file`), so loading the same files again
 changes nothing; all files of one `load_demand` call are loaded in the caller's one transaction. Each
-file keeps its own aggregate rows (no update of shared rows: loads never contend), and the reads sum them.
+file keeps its own fine rows (skill x occupation x country x month), read for one occupation; a load also
+adds its counts to two rollups merged over all files (`demand_skill_month`, `demand_month`: per country, and
+over all countries), which the report without an occupation reads: at most a row per skill and month instead
+of about 3.5 fine rows per ad (`bench/demand_scale.py`). Rollup rows are upserted in key order, so two loads
+at once wait for each other instead of deadlocking.
 Months are whole: a month's aggregates count in a period when the month's first day lies in it (the
 demand report widens its start to its first month's first day, as its month axis does).
 """
@@ -23,7 +27,14 @@ from sqlalchemy.orm import Session
 from skillatlas.auth.permissions import Principal, authorize
 from skillatlas.errors import InvalidInput, TooLarge
 from skillatlas.intelligence import policy  # noqa: F401  (registers the rules)
-from skillatlas.intelligence.demand_models import DemandAds, DemandFile, DemandSkill
+from skillatlas.intelligence.demand_models import (
+    ALL_COUNTRIES,
+    DemandAds,
+    DemandFile,
+    DemandMonth,
+    DemandSkill,
+    DemandSkillMonth,
+)
 from skillatlas.taxonomy.models import Occupation, Skill
 
 BATCH = 20_000
@@ -244,6 +255,7 @@ class _Loader:
             {"file_id": record.id, "skill_id": s, "occupation_id": o, "country": c, "month": m, "ads": n}
             for (s, o, c, m), n in skills.items()
         ])  # fmt: skip
+        _roll_up(db, ads, skills)
         report.loaded += 1
         report.ads += table.num_rows
         report.skill_links += links
@@ -251,6 +263,41 @@ class _Loader:
         report.names.append(name)
         if self.progress:
             self.progress(1)
+
+
+def _roll_up(
+    db: Session,
+    ads: Counter[tuple[int | None, str, dt.date]],
+    skills: Counter[tuple[int, int | None, str, dt.date]],
+) -> None:
+    """Adds a file's counts to the rollups merged over all files (per country, and over all countries)."""
+    by_month: Counter[tuple[str, dt.date]] = Counter()
+    for (_, country, month), n in ads.items():
+        by_month[(country, month)] += n
+        by_month[(ALL_COUNTRIES, month)] += n
+    by_skill: Counter[tuple[int, str, dt.date]] = Counter()
+    for (skill, _, country, month), n in skills.items():
+        by_skill[(skill, country, month)] += n
+        by_skill[(skill, ALL_COUNTRIES, month)] += n
+    _add(db, DemandMonth, ["country", "month"],
+         [{"country": c, "month": m, "ads": n} for (c, m), n in sorted(by_month.items())])  # fmt: skip
+    _add(db, DemandSkillMonth, ["skill_id", "country", "month"],
+         [{"skill_id": s, "country": c, "month": m, "ads": n} for (s, c, m), n in sorted(by_skill.items())])  # fmt: skip
+
+
+def _add(db: Session, model: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Inserts the rows, or adds their `ads` to the rows of the same keys (an upsert; keys in a fixed order, so
+    two loads at once lock rows in the same order)."""
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(model)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={"ads": model.ads + statement.excluded.ads}
+    )
+    for start in range(0, len(rows), BATCH):
+        db.execute(statement, rows[start : start + BATCH])
 
 
 def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -281,14 +328,24 @@ def _filters(
     return filters
 
 
+def _rolled(
+    model: Any, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None
+) -> tuple[Any, list[Any]]:
+    """The table a read sums and its filters: a rollup without an occupation (one country, or all countries'
+    rows), the files' fine rows with one."""
+    if occupation_id is not None:
+        return model, _filters(model, start, end, country, occupation_id)
+    rollup = DemandMonth if model is DemandAds else DemandSkillMonth
+    where = country.upper() if country else ALL_COUNTRIES
+    return rollup, [rollup.month >= start, rollup.month <= end, rollup.country == where]
+
+
 def total_ads(
     db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None
 ) -> int:
     """Aggregated ads whose month begins in [start, end]."""
-    return int(
-        db.scalar(select(func.coalesce(func.sum(DemandAds.ads), 0)).where(
-            *_filters(DemandAds, start, end, country, occupation_id))) or 0
-    )  # fmt: skip
+    table, filters = _rolled(DemandAds, start, end, country, occupation_id)
+    return int(db.scalar(select(func.coalesce(func.sum(table.ads), 0)).where(*filters)) or 0)
 
 
 def ads_per_skill(
@@ -296,14 +353,17 @@ def ads_per_skill(
     skill_ids: Sequence[int] | None = None,
 ) -> dict[int, tuple[str, str, int]]:  # fmt: skip
     """skill id -> (uri, label, aggregated ads asking for it)."""
-    filters = _filters(DemandSkill, start, end, country, occupation_id)
+    table, filters = _rolled(DemandSkill, start, end, country, occupation_id)
     if skill_ids is not None:
-        filters.append(DemandSkill.skill_id.in_(list(skill_ids)))
-    rows = db.execute(
-        select(Skill.id, Skill.uri, Skill.preferred_label, func.sum(DemandSkill.ads))
-        .join(DemandSkill, DemandSkill.skill_id == Skill.id)
+        filters.append(table.skill_id.in_(list(skill_ids)))
+    sums = (
+        select(table.skill_id, func.sum(table.ads).label("ads"))
         .where(*filters)
-        .group_by(Skill.id, Skill.uri, Skill.preferred_label)
+        .group_by(table.skill_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Skill.id, Skill.uri, Skill.preferred_label, sums.c.ads).join(sums, sums.c.skill_id == Skill.id)
     ).all()
     return {i: (u, label, int(n)) for i, u, label, n in rows}
 
@@ -311,10 +371,10 @@ def ads_per_skill(
 def monthly_ads(
     db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None
 ) -> dict[tuple[int, int], int]:
-    year, month = extract("year", DemandAds.month), extract("month", DemandAds.month)
+    table, filters = _rolled(DemandAds, start, end, country, occupation_id)
+    year, month = extract("year", table.month), extract("month", table.month)
     return {(int(y), int(m)): int(n) for y, m, n in db.execute(
-        select(year, month, func.sum(DemandAds.ads))
-        .where(*_filters(DemandAds, start, end, country, occupation_id)).group_by(year, month)
+        select(year, month, func.sum(table.ads)).where(*filters).group_by(year, month)
     )}  # fmt: skip
 
 
@@ -322,10 +382,10 @@ def monthly_skill_ads(
     db: Session, start: dt.date, end: dt.date, country: str | None, occupation_id: int | None,
     skill_ids: Sequence[int],
 ) -> dict[tuple[int, int, int], int]:  # fmt: skip
-    year, month = extract("year", DemandSkill.month), extract("month", DemandSkill.month)
+    table, filters = _rolled(DemandSkill, start, end, country, occupation_id)
+    year, month = extract("year", table.month), extract("month", table.month)
     return {(int(s), int(y), int(m)): int(n) for s, y, m, n in db.execute(
-        select(DemandSkill.skill_id, year, month, func.sum(DemandSkill.ads))
-        .where(*_filters(DemandSkill, start, end, country, occupation_id),
-               DemandSkill.skill_id.in_(list(skill_ids)))
-        .group_by(DemandSkill.skill_id, year, month)
+        select(table.skill_id, year, month, func.sum(table.ads))
+        .where(*filters, table.skill_id.in_(list(skill_ids)))
+        .group_by(table.skill_id, year, month)
     )}  # fmt: skip

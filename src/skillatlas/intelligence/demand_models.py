@@ -30,7 +30,10 @@ class DemandAds(Base):
     """How many ads of a file fall in an occupation x country x month (the denominator of shares)."""
 
     __tablename__ = "demand_ads"
-    __table_args__ = (Index("ix_demand_ads_month_country", "month", "country"),)
+    __table_args__ = (
+        Index("ix_demand_ads_month_country", "month", "country"),
+        Index("ix_demand_ads_occupation_month", "occupation_id", "month"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("demand_file.id", ondelete="CASCADE"), index=True)
@@ -47,7 +50,10 @@ class DemandSkill(Base):
     """How many ads of a file ask for a skill, per occupation x country x month."""
 
     __tablename__ = "demand_skill"
-    __table_args__ = (Index("ix_demand_skill_month_country", "month", "country"),)
+    __table_args__ = (
+        Index("ix_demand_skill_month_country", "month", "country"),
+        Index("ix_demand_skill_occupation_month", "occupation_id", "month"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("demand_file.id", ondelete="CASCADE"), index=True)
@@ -57,4 +63,33 @@ class DemandSkill(Base):
     )
     country: Mapped[str] = mapped_column(String(2))
     month: Mapped[dt.date] = mapped_column(Date)
+    ads: Mapped[int] = mapped_column(Integer)
+
+
+#: The `country` of a rollup row that counts every country.
+ALL_COUNTRIES = ""
+
+
+class DemandSkillMonth(Base):
+    """Ads asking for a skill per country and month over every loaded file, and per month over all countries
+    (`country` = ALL_COUNTRIES): the demand report without an occupation reads these, at most a row per skill
+    and month, instead of summing the files' fine rows (hundreds of thousands of them for a million ads)."""
+
+    __tablename__ = "demand_skill_month"
+
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    ads: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_demand_skill_month_country_month", "country", "month"),)
+
+
+class DemandMonth(Base):
+    """Ads per country and month over every loaded file, and per month over all countries (ALL_COUNTRIES)."""
+
+    __tablename__ = "demand_month"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     ads: Mapped[int] = mapped_column(Integer)

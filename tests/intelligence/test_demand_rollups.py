@@ -1,0 +1,131 @@
+"""The demand rollups say what the files' fine rows say, for every filter, and a migration rolls up what was
+loaded before them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from skillatlas import db as database
+from skillatlas.auth.permissions import SYSTEM
+from skillatlas.intelligence import demand, scale
+from skillatlas.intelligence.demand_models import (
+    DemandAds,
+    DemandFile,
+    DemandMonth,
+    DemandSkill,
+    DemandSkillMonth,
+)
+from skillatlas.taxonomy.models import Occupation, Skill
+from tests.intelligence.test_intelligence import esco  # noqa: F401  (the fixture: a few real ESCO rows)
+
+COUNTRIES = ["DE", "FR", "RO"]
+
+
+def classified_files(skills: list[str], occupations: list[str], seed: int) -> list[list[dict[str, object]]]:
+    rng = random.Random(seed)
+    files = []
+    for f in range(3):
+        rows = []
+        for i in range(rng.randint(20, 60)):
+            rows.append({
+                "id": f"{seed}-{f}-{i}", "date": dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(540)),
+                "country": rng.choice(COUNTRIES), "occupation_uri": rng.choice([*occupations, None]),
+                "skills": [{"uri": u, "score": 1.2} for u in rng.sample(skills, rng.randint(0, min(4, len(skills))))],
+            })  # fmt: skip
+        files.append(rows)
+    return files
+
+
+def parquet(rows: list[dict[str, object]]) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=scale.output_schema(False)), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.usefixtures("esco")
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_rollups_give_what_the_ads_give_for_every_filter(
+    sessions: sessionmaker[Session], seed: int
+) -> None:
+    with sessions() as db:
+        skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
+        occupation_ids = dict(db.execute(select(Occupation.uri, Occupation.id)).all())
+    files = classified_files(sorted(skill_ids)[:8], sorted(occupation_ids)[:3], seed)
+    with database.unit_of_work(sessions) as db:  # two loads: the second adds to the rollups' rows
+        demand.load_demand_uploads(db=db, actor=SYSTEM, files=[("a.parquet", parquet(files[0]))])
+    with database.unit_of_work(sessions) as db:
+        demand.load_demand_uploads(
+            db=db, actor=SYSTEM, files=[("b.parquet", parquet(files[1])), ("c.parquet", parquet(files[2]))]
+        )
+    ads = [row for rows in files for row in rows]
+    start, end = dt.date(2025, 4, 1), dt.date(2026, 2, 28)
+    with sessions() as db:
+        for country in [None, *COUNTRIES]:
+            for occupation in [None, *sorted(occupation_ids)[:3]]:
+                kept = [
+                    a for a in ads
+                    if start <= a["date"].replace(day=1) <= end  # type: ignore[attr-defined]
+                    and (country is None or a["country"] == country)
+                    and (occupation is None or a["occupation_uri"] == occupation)
+                ]  # fmt: skip
+                filters = (start, end, country, occupation_ids[occupation] if occupation else None)
+                assert demand.total_ads(db, *filters) == len(kept)
+                per_skill = Counter(skill_ids[s["uri"]] for a in kept for s in a["skills"])  # type: ignore[attr-defined]
+                assert {i: n for i, (_, _, n) in demand.ads_per_skill(db, *filters).items()} == per_skill
+                months = Counter((a["date"].year, a["date"].month) for a in kept)  # type: ignore[attr-defined]
+                assert demand.monthly_ads(db, *filters) == months
+                some = sorted(per_skill)[:3]
+                by_month = Counter(
+                    (skill_ids[s["uri"]], a["date"].year, a["date"].month)  # type: ignore[attr-defined]
+                    for a in kept for s in a["skills"] if skill_ids[s["uri"]] in some  # type: ignore[attr-defined]
+                )  # fmt: skip
+                assert demand.monthly_skill_ads(db, *filters, some) == by_month
+        # the rollups hold a row per key, however many files counted in it
+        assert db.scalar(select(func.count()).select_from(DemandMonth)) == len(
+            {(c, a["date"].replace(day=1)) for a in ads for c in (a["country"], "")}  # type: ignore[attr-defined]
+        )
+
+
+def test_the_migration_rolls_up_what_was_loaded_before(tmp_path: Path) -> None:
+    engine: Engine = database.make_engine(f"sqlite:///{tmp_path / 'before.db'}")
+    database.upgrade(engine, "0012_person_staff_index")
+    with engine.begin() as connection:
+        connection.execute(insert(Skill.__table__), [  # type: ignore[arg-type]
+            {"id": 1, "uri": "http://e/s/1", "preferred_label": "welding"},
+            {"id": 2, "uri": "http://e/s/2", "preferred_label": "painting"},
+        ])  # fmt: skip
+        connection.execute(insert(DemandFile.__table__), [  # type: ignore[arg-type]
+            {"id": f, "digest": str(f) * 64, "name": f"f{f}", "ads": 5, "skill_links": 5, "unknown_skills": 0,
+             "loaded_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
+            for f in (1, 2)
+        ])  # fmt: skip
+        march = dt.date(2026, 3, 1)
+        connection.execute(insert(DemandAds.__table__), [  # type: ignore[arg-type]
+            {"file_id": 1, "occupation_id": None, "country": "DE", "month": march, "ads": 3},
+            {"file_id": 2, "occupation_id": None, "country": "DE", "month": march, "ads": 2},
+            {"file_id": 2, "occupation_id": None, "country": "FR", "month": march, "ads": 4},
+        ])  # fmt: skip
+        connection.execute(insert(DemandSkill.__table__), [  # type: ignore[arg-type]
+            {"file_id": 1, "skill_id": 1, "occupation_id": None, "country": "DE", "month": march, "ads": 3},
+            {"file_id": 2, "skill_id": 1, "occupation_id": None, "country": "DE", "month": march, "ads": 1},
+            {"file_id": 2, "skill_id": 2, "occupation_id": None, "country": "FR", "month": march, "ads": 4},
+        ])  # fmt: skip
+    database.upgrade(engine)
+    with engine.connect() as connection:
+        months = set(connection.execute(select(DemandMonth.country, DemandMonth.ads)).all())
+        skills = set(connection.execute(
+            select(DemandSkillMonth.skill_id, DemandSkillMonth.country, DemandSkillMonth.ads)
+        ).all())  # fmt: skip
+    assert months == {("DE", 5), ("FR", 4), ("", 9)}
+    assert skills == {(1, "DE", 4), (1, "", 4), (2, "FR", 4), (2, "", 4)}
+    engine.dispose()
