@@ -81,7 +81,7 @@ def test_the_rollups_give_what_the_ads_give_for_every_filter(
                 filters = (start, end, country, occupation_ids[occupation] if occupation else None)
                 assert demand.total_ads(db, *filters) == len(kept)
                 per_skill = Counter(skill_ids[s["uri"]] for a in kept for s in a["skills"])  # type: ignore[attr-defined]
-                assert {i: n for i, (_, _, n) in demand.ads_per_skill(db, *filters).items()} == per_skill
+                assert demand.ads_per_skill(db, *filters) == per_skill
                 months = Counter((a["date"].year, a["date"].month) for a in kept)  # type: ignore[attr-defined]
                 assert demand.monthly_ads(db, *filters) == months
                 some = sorted(per_skill)[:3]
@@ -90,6 +90,18 @@ def test_the_rollups_give_what_the_ads_give_for_every_filter(
                     for a in kept for s in a["skills"] if skill_ids[s["uri"]] in some  # type: ignore[attr-defined]
                 )  # fmt: skip
                 assert demand.monthly_skill_ads(db, *filters, some) == by_month
+        # the report ranks by ads, ties by name, and names only the skills it shows
+        from skillatlas.intelligence import service
+
+        labels = dict(db.execute(select(Skill.id, Skill.preferred_label)).all())
+        kept = [a for a in ads if start <= a["date"].replace(day=1) <= end]  # type: ignore[attr-defined]
+        per_skill = Counter(skill_ids[s["uri"]] for a in kept for s in a["skills"])  # type: ignore[attr-defined]
+        for limit in (1, 2, 3, 20):
+            expected = sorted(per_skill, key=lambda i: (-per_skill[i], labels[i]))[:limit]
+            top = service.demand_report(db=db, start=start, end=end, limit=limit).top
+            assert [(t.skill_id, t.label, t.ads) for t in top] == [
+                (i, labels[i], per_skill[i]) for i in expected
+            ]
         # the rollups hold a row per key, however many files counted in it
         assert db.scalar(select(func.count()).select_from(DemandMonth)) == len(
             {(c, a["date"].replace(day=1)) for a in ads for c in (a["country"], "")}  # type: ignore[attr-defined]

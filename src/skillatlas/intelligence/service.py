@@ -261,18 +261,12 @@ def demand_report(
     agg = (start.replace(day=1), end, country, occupation_id)
     total = db.scalar(select(func.count()).select_from(JobAd).where(*filters)) or 0
     total += demand.total_ads(db, *agg)
-    ads_per_skill = func.count(JobAdSkill.job_ad_id)
-    rows = db.execute(
-        select(Skill.id, Skill.uri, Skill.preferred_label, ads_per_skill)
-        .join(JobAdSkill, JobAdSkill.skill_id == Skill.id)
-        .join(JobAd, JobAd.id == JobAdSkill.job_ad_id)
-        .where(*filters)
-        .group_by(Skill.id, Skill.uri, Skill.preferred_label)
-    ).all()
-    merged = {i: (u, label, n) for i, u, label, n in rows}
-    for i, (u, label, n) in demand.ads_per_skill(db, *agg).items():
-        merged[i] = (u, label, merged[i][2] + n if i in merged else n)
-    ranked = sorted(((i, u, label, n) for i, (u, label, n) in merged.items()), key=lambda r: (-r[3], r[2]))
+    merged = _ad_counts(db, filters)
+    for i, n in demand.ads_per_skill(db, *agg).items():
+        merged[i] = merged.get(i, 0) + n
+    # Names are read for the skills shown alone (and those tied with the last of them: ties go by name).
+    names = _names(db, _leaders(merged, limit))
+    ranked = sorted(((i, *names[i], merged[i]) for i in names), key=lambda r: (-r[3], r[2]))
     rows = ranked[:limit]
     top_ids = [r[0] for r in rows]
     supply = _supply(db, top_ids)
@@ -324,22 +318,48 @@ def _supply(db: Session, skill_ids: list[int]) -> dict[str, dict[int, int]]:
 
 def _shares(
     db: Session, filters: list[Any], aggregates: tuple[dt.date, dt.date, str | None, int | None]
-) -> tuple[int, dict[int, tuple[str, str, int]]]:
+) -> tuple[int, dict[int, int]]:
     """Ads and ads per skill: the ad-level rows under `filters` plus the aggregated months in `aggregates`."""
     from skillatlas.intelligence import demand
 
     total = db.scalar(select(func.count()).select_from(JobAd).where(*filters)) or 0
+    counts = _ad_counts(db, filters)
+    for i, n in demand.ads_per_skill(db, *aggregates).items():
+        counts[i] = counts.get(i, 0) + n
+    return total + demand.total_ads(db, *aggregates), counts
+
+
+def _ad_counts(db: Session, filters: list[Any]) -> dict[int, int]:
+    """skill id -> imported ads under `filters` asking for it."""
     rows = db.execute(
-        select(Skill.id, Skill.uri, Skill.preferred_label, func.count())
-        .join(JobAdSkill, JobAdSkill.skill_id == Skill.id)
+        select(JobAdSkill.skill_id, func.count())
         .join(JobAd, JobAd.id == JobAdSkill.job_ad_id)
         .where(*filters)
-        .group_by(Skill.id, Skill.uri, Skill.preferred_label)
-    ).all()
-    counts = {i: (u, label, n) for i, u, label, n in rows}
-    for i, (u, label, n) in demand.ads_per_skill(db, *aggregates).items():
-        counts[i] = (u, label, counts[i][2] + n if i in counts else n)
-    return total + demand.total_ads(db, *aggregates), counts
+        .group_by(JobAdSkill.skill_id)
+    )
+    return {int(i): int(n) for i, n in rows}
+
+
+def _leaders(values: dict[int, Any], limit: int) -> list[int]:
+    """The ids of the `limit` largest values, and of every value tied with the last of them."""
+    if len(values) <= limit:
+        return list(values)
+    cut = sorted(values.values(), reverse=True)[limit - 1]
+    return [i for i, v in values.items() if v >= cut]
+
+
+def _names(db: Session, skill_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """skill id -> (uri, preferred label), read in batches of ids."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(skill_ids), 900):
+        batch = skill_ids[start : start + 900]
+        found.update(
+            (i, (u, label))
+            for i, u, label in db.execute(
+                select(Skill.id, Skill.uri, Skill.preferred_label).where(Skill.id.in_(batch))
+            )
+        )
+    return found
 
 
 def rising_skills(
@@ -372,18 +392,24 @@ def rising_skills(
     )
     if not recent_total or not earlier_total:
         return []
-    changes = []
-    for skill_id, (uri, label, n) in recent.items():
+    shares: dict[int, tuple[float, float, float]] = {}
+    for skill_id, n in recent.items():
         if n < min_ads:
             continue
-        recent_share = n / recent_total
-        earlier_share = earlier.get(skill_id, (uri, label, 0))[2] / earlier_total
-        changes.append(
-            RisingSkill(skill_id=skill_id, uri=uri, label=label, recent_share=round(recent_share, 4),
-                        earlier_share=round(earlier_share, 4), change=round(recent_share - earlier_share, 4))
-        )  # fmt: skip
+        recent_share = round(n / recent_total, 4)
+        earlier_share = round(earlier.get(skill_id, 0) / earlier_total, 4)
+        change = round(n / recent_total - earlier.get(skill_id, 0) / earlier_total, 4)
+        if change > 0:
+            shares[skill_id] = (recent_share, earlier_share, change)
+    # Names are read for the risers shown alone (and those tied with the last of them: ties go by name).
+    names = _names(db, _leaders({i: v[2] for i, v in shares.items()}, limit))
+    changes = [
+        RisingSkill(skill_id=i, uri=names[i][0], label=names[i][1], recent_share=shares[i][0],
+                    earlier_share=shares[i][1], change=shares[i][2])
+        for i in names
+    ]  # fmt: skip
     changes.sort(key=lambda r: (-r.change, r.label))
-    return [r for r in changes if r.change > 0][:limit]
+    return changes[:limit]
 
 
 # The sources of supply register themselves on import (they live in the experts and learning domains).
