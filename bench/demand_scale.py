@@ -22,15 +22,14 @@ import datetime as dt
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from bench.common import report
+from bench.postgres import database_for_run
 from skillatlas import db as database
 from skillatlas.auth.permissions import SYSTEM
 from skillatlas.demo.synthetic import COUNTRY_WEIGHTS
@@ -142,20 +141,6 @@ def measure(url: str, ads: int, work: Path) -> dict[str, Any]:
     return row
 
 
-def _postgres_database(admin_url: str) -> tuple[str, Any]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"bench_demand_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000,1000000", help="classified ads per run, comma-separated")
@@ -167,7 +152,7 @@ def main() -> None:
     for ads in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="demand-scale-") as work:
             if args.postgres:
-                url, drop = _postgres_database(args.postgres)
+                url, drop = database_for_run(args.postgres, "bench_demand")
                 try:
                     rows.append(measure(url, ads, Path(work)))
                 finally:

@@ -15,14 +15,13 @@ import datetime as dt
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
+from bench.postgres import database_for_run
 from skillatlas import db as database
 from skillatlas.alliance.models import Organisation, OrganisationType
 from skillatlas.demo import loader
@@ -191,20 +190,6 @@ def measure(url: str, per_year: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _postgres_database(admin_url: str) -> tuple[str, Any]:
-    name = f"skillatlas_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,700000", help="events a year (three years each)")
@@ -215,7 +200,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             rows.append(measure(f"sqlite:///{Path(tmp) / 'bench.db'}", n, seed=10 + i))
         if args.postgres:
-            url, drop = _postgres_database(args.postgres)
+            url, drop = database_for_run(args.postgres)
             try:
                 rows.append(measure(url, n, seed=10 + i))
             finally:
