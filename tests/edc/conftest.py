@@ -53,12 +53,22 @@ def _name(common: str, legal: str | None = None) -> x509.Name:
     return x509.Name(parts)
 
 
+@cache
+def _rsa_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+    """The CA's and the seal's RSA 2048 keys, made once per test process (each takes ~0.1 s); every call of
+    `ca_and_seal` still issues its own certificates with fresh serial numbers."""
+    return (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    )
+
+
 def ca_and_seal(
     *, not_after: dt.datetime | None = None, legal: str | None = "VATBE-0999888777"
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate, x509.Certificate]:
     """A test CA (RSA 2048) and a seal certificate it issued (RSA 2048): (seal key, seal certificate, CA)."""
     now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)  # before every clock the tests pin
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_key, key = _rsa_keys()
     ca_name = _name("Test Qualified Seal CA")
     ca = (
         x509.CertificateBuilder()
@@ -71,7 +81,6 @@ def ca_and_seal(
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     leaf = (
         x509.CertificateBuilder()
         .subject_name(_name("Automotive Skills Alliance", legal))

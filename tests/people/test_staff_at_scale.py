@@ -31,11 +31,15 @@ def _plan_of_staff_query(db: Session, organisation_id: int, offset: int = 0) -> 
     ((statement, parameters),) = seen
     connection = db.connection()
     if connection.dialect.name == "postgresql":
-        # A handful of rows: without this the planner would rightly scan the table; the point is which
-        # plan exists at all. With the old index alone it sorted whatever it read.
-        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        # A handful of rows: without this the planner would rightly scan the table or sort a bitmap scan's
+        # few rows; the point is which plan exists at all. With the old index alone it sorted whatever it
+        # read, and with these settings off a sort is still chosen when no ordered index path exists.
+        switches = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+        for switch in switches:
+            connection.exec_driver_sql(f"SET LOCAL {switch} = off")
         rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
-        connection.exec_driver_sql("RESET enable_seqscan")
+        for switch in switches:
+            connection.exec_driver_sql(f"RESET {switch}")
     else:
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
     return "\n".join(" ".join(str(v) for v in row) for row in rows)

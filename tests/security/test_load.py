@@ -28,6 +28,7 @@ def _postgres_binaries() -> bool:
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.postgres,
     pytest.mark.skipif(
         not ADMIN_URL and not _postgres_binaries(),
         reason="needs a PostgreSQL server: SKILLATLAS_TEST_POSTGRES_URL or Debian's postgresql package",
