@@ -198,3 +198,37 @@ def test_the_approximate_index_serves_large_collections(
     loaded = HybridIndex.load(tmp_path, backend=trigram_backend)
     assert loaded.uses_ann
     assert _results(loaded) == _results(approximate)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5_000),
+    st.integers(min_value=1, max_value=150),
+    st.sampled_from(["random", "sorted", "reversed", "ties", "sparse"]),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.booleans(),
+)
+def test_the_best_positions_are_the_best_scores(
+    length: int, count: int, shape: str, seed: int, positive_only: bool
+) -> None:
+    """The sampled threshold selects the same scores as selecting among all of them (issue 14: the
+    selection was a fifth of classifying an ad); ties at the cut may pick other positions, of equal score."""
+    import numpy as np
+
+    from skillatlas.search.index import _best_positions
+
+    rng = np.random.default_rng(seed)
+    scores = rng.standard_normal(length).astype(np.float32)
+    if shape == "sorted":
+        scores.sort()
+    elif shape == "reversed":
+        scores[::-1].sort()
+    elif shape == "ties":
+        scores = rng.integers(0, 4, length).astype(np.float32)
+    elif shape == "sparse":
+        scores = np.where(rng.random(length) < 0.03, rng.random(length), 0).astype(np.float32)
+    best = _best_positions(scores, count, positive_only=positive_only)
+    assert len(set(best.tolist())) == len(best)
+    eligible = scores[scores > 0] if positive_only else scores
+    expected = np.sort(eligible)[::-1][:count]
+    assert np.array_equal(np.sort(scores[best])[::-1], expected)
