@@ -320,6 +320,54 @@ def test_where_workers_share_files_is_not_part_of_a_runs_identity(tmp_path: Path
     assert scale.plan_fingerprint(chunks, replace(CONFIG, evidence=True)) != identity
 
 
+def test_each_machine_uses_its_own_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's workers take the cache and shared folders from the settings where they run, not the
+    driver's paths (which another machine may not have)."""
+    from skillatlas.config import get_settings
+
+    config = scale.ClassifierConfig(backend="none", cache_dir="/driver/only/embeddings", shared_dir="/driver/only",
+                                    machine_data=True)  # fmt: skip
+    monkeypatch.setenv("SKILLATLAS_DATA_DIR", str(tmp_path / "here"))
+    get_settings.cache_clear()
+    try:
+        assert config.folders() == (tmp_path / "here" / "embeddings", tmp_path / "here")
+    finally:
+        get_settings.cache_clear()
+    assert CONFIG.folders() == (None, None)
+
+
+def test_a_worker_that_does_not_see_the_runs_folder_refuses_it(tmp_path: Path, corpus: list[str]) -> None:
+    """Parts are written only into a folder that holds the run's manifest: a worker on a machine that does not
+    share the driver's folder would write where nobody reads while the driver counts the chunk done."""
+    from skillatlas.errors import InvalidInput
+
+    scale.classify_ads(inputs=corpus, output=str(tmp_path / "run"), chunk_size=4, config=CONFIG, stop_after=1)
+    chunks = scale.plan(scale.input_files(corpus), 4)
+    run = json.loads((tmp_path / "run" / scale.MANIFEST).read_text())["plan"]
+    with pytest.raises(InvalidInput, match="does not see this run's folder"):
+        scale.classify_chunk(chunks[1], str(tmp_path / "elsewhere"), CONFIG, run)
+    with pytest.raises(InvalidInput, match="does not see this run's folder"):
+        scale.classify_chunk(chunks[1], str(tmp_path / "run"), CONFIG, "another run")
+    assert not (tmp_path / "elsewhere").exists()
+    missing = replace_url(chunks[1], str(tmp_path / "gone.jsonl"))
+    with pytest.raises(InvalidInput, match="cannot be read on"):
+        scale.classify_chunk(missing, str(tmp_path / "run"), CONFIG, run)
+
+
+def replace_url(chunk: scale.Chunk, url: str) -> scale.Chunk:
+    from dataclasses import replace
+
+    return replace(chunk, url=url)
+
+
+def test_a_relative_output_folder_is_the_drivers(
+    tmp_path: Path, corpus: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    report = scale.classify_ads(inputs=corpus, output="rel", chunk_size=8, config=CONFIG)
+    assert report.output == str(tmp_path / "rel") and report.ads == 16
+
+
 def _free_port() -> int:
     import socket
 

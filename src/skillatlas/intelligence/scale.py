@@ -18,6 +18,14 @@ own (`heap_for_numpy`: Dask's workers start with a setting that made them a quar
 at a time (`SkillExtractor.extract_many`): each distinct sentence and clause of a batch is embedded and
 scored once, in one encoder call and one dense product per block of queries, instead of once per ad.
 
+On a cluster of several machines (`--address`), the driver and the workers must see the same input and
+output: a folder they all share or an fsspec URL. A local output path is made absolute on the driver (a
+worker's working directory is not the driver's), and a worker writes a part only into a folder that holds the
+run's manifest (`check_run_folder`): one that does not see the driver's folder says so, naming its host,
+instead of writing parts nobody reads. Each machine's workers use the data folder of their own settings for
+the embedding cache and the shared files (`ClassifierConfig.machine_data`, as the command sets it).
+`tests/intelligence/test_scale_machines.py` runs the command on workers in network namespaces of their own.
+
 Dask rather than Ray: pure-Python wheels (`dask`, `distributed`) that install anywhere the app does, a
 small footprint, and a scheduler that runs embedded in the process (`LocalCluster`) for tests and laptops,
 or joins a cluster with one address.
@@ -29,6 +37,7 @@ import hashlib
 import io
 import json
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -81,6 +90,21 @@ class ClassifierConfig:
     #: occupation vectors from its `shared/` files (search/shared.py) instead of each holding a copy. None, or
     #: a directory a worker cannot write: each worker keeps its own. Not part of a run's identity.
     shared_dir: str | None = None
+    #: Each process takes the cache and shared folders from its own settings (`SKILLATLAS_DATA_DIR` where it
+    #: runs) instead of `cache_dir` and `shared_dir`: the driver's folders mean nothing on another machine.
+    machine_data: bool = False
+
+    def folders(self) -> tuple[Path | None, Path | None]:
+        """(cache folder, shared data folder) of this process."""
+        if self.machine_data:
+            from skillatlas.config import get_settings
+
+            data = get_settings().data_dir.expanduser().resolve()
+            return data / "embeddings", data
+        return (
+            Path(self.cache_dir) if self.cache_dir else None,
+            Path(self.shared_dir) if self.shared_dir else None,
+        )
 
 
 def model_identity(backend: str) -> str:
@@ -188,6 +212,17 @@ def plan_fingerprint(chunks: Sequence[Chunk], config: ClassifierConfig) -> str:
 
 def read_chunk(chunk: Chunk) -> list[dict[str, Any]]:
     """The raw rows of a chunk."""
+    try:
+        return _read_chunk(chunk)
+    except FileNotFoundError as exc:
+        raise InvalidInput(
+            f"input: {chunk.url} cannot be read on {socket.gethostname()} ({exc}): on a cluster of several "
+            "machines, give input every worker reads (a shared folder, or an fsspec URL such as s3://...)",
+            field="input",
+        ) from exc
+
+
+def _read_chunk(chunk: Chunk) -> list[dict[str, Any]]:
     fs, path = _fs(chunk.url)
     if chunk.kind == "parquet":
         import pyarrow.parquet as pq
@@ -269,10 +304,10 @@ class AdClassifier:
         from skillatlas.taxonomy.bundle import load_occupations
 
         self.config = config
-        self.cache = EmbeddingCache(Path(config.cache_dir) if config.cache_dir else None)
+        cache_dir, shared_dir = config.folders()
+        self.cache = EmbeddingCache(cache_dir)
         settings = default_settings(config.backend)
         models = (extraction_backend(settings.backend), get_backend(config.backend))
-        shared_dir = Path(config.shared_dir) if config.shared_dir else None
         for model in models:
             share_weights(model, shared_dir)
         self.backends = (ChunkQueryCache(models[0]), ChunkQueryCache(models[1]))
@@ -444,20 +479,57 @@ def _write_atomically(url: str, data: bytes) -> None:
     fs.mv(temporary, path)
 
 
-def classify_chunk(chunk: Chunk, output: str, config: ClassifierConfig) -> dict[str, Any]:
-    """Classifies one chunk and writes its Parquet file under its final name; runs on a worker."""
+def classify_chunk(chunk: Chunk, output: str, config: ClassifierConfig, run: str = "") -> dict[str, Any]:
+    """Classifies one chunk and writes its Parquet file under its final name; runs on a worker. `run`: the
+    plan's fingerprint, which the run's folder must hold (`check_run_folder`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if run:
+        check_run_folder(output, run)
     rows, problems = classify_rows(read_chunk(chunk), config)
     table = pa.Table.from_pylist(rows, schema=output_schema(config.evidence))
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="zstd")
-    _write_atomically(f"{output.rstrip('/')}/{chunk.name}", buffer.getvalue())
+    try:
+        _write_atomically(f"{output.rstrip('/')}/{chunk.name}", buffer.getvalue())
+    except OSError as exc:
+        raise InvalidInput(f"output: cannot write {chunk.name} into {output} on {socket.gethostname()} ({exc})",
+                           field="output") from exc  # fmt: skip
     return {"name": chunk.name, "ads": len(rows), "rejected": len(problems), "problems": problems[:5]}
 
 
 # --- the run -----------------------------------------------------------------------------------
+
+
+#: The run a worker process has seen in its output folder: (output, plan fingerprint).
+_SEEN_RUNS: set[tuple[str, str]] = set()
+
+
+def check_run_folder(output: str, run: str) -> None:
+    """Refuses to classify into a folder that does not hold this run's manifest: a worker on another machine
+    that does not share the driver's folder would write its parts where nobody reads them, and the driver
+    would count them done. Read once per worker process and run."""
+    if (output, run) in _SEEN_RUNS:
+        return
+    try:
+        manifest = _read_manifest(output)
+    except (OSError, ValueError):
+        manifest = None
+    if manifest is None or manifest.get("plan") != run:
+        raise InvalidInput(
+            f"output: the worker on {socket.gethostname()} does not see this run's folder {output}: on a cluster "
+            "of several machines, write to a folder every worker shares, or to an fsspec URL such as s3://...",
+            field="output",
+        )
+    _SEEN_RUNS.add((output, run))
+
+
+def _local_path_made_absolute(url: str) -> str:
+    """A local path as an absolute one (a worker's working directory is not the driver's); a URL as given."""
+    if "://" in url:
+        return url
+    return os.path.abspath(os.path.expanduser(url))
 
 
 def _read_manifest(output: str) -> dict[str, Any] | None:
@@ -506,6 +578,7 @@ def classify_ads(
         raise InvalidInput("chunk_size: at least 1", field="chunk_size")
     began = time.perf_counter()
     config = replace(config, model=model_identity(config.backend))
+    output = _local_path_made_absolute(output)
     chunks = plan(input_files(inputs), chunk_size)
     fingerprint = plan_fingerprint(chunks, config)
     fs, out_path = _fs(output)
@@ -546,9 +619,9 @@ def classify_ads(
         classifier(config).cache.save()
     if todo and engine == "local":
         for chunk in todo:
-            finished(classify_chunk(chunk, output, config))
+            finished(classify_chunk(chunk, output, config, fingerprint))
     elif todo:
-        used_workers = _run_dask(todo, output, config, address, workers, finished)
+        used_workers = _run_dask(todo, output, config, fingerprint, address, workers, finished)
     done = manifest["done"]
     return RunReport(
         chunks=len(chunks), skipped=len(chunks) - len(todo),
@@ -562,6 +635,7 @@ def _run_dask(
     todo: Sequence[Chunk],
     output: str,
     config: ClassifierConfig,
+    run: str,
     address: str | None,
     workers: int,
     finished: Callable[[dict[str, Any]], None],
@@ -581,7 +655,7 @@ def _run_dask(
         count = len(client.scheduler_info()["workers"])
         # retries: a chunk whose worker died is run again elsewhere; its file is simply written again
         futures = [
-            client.submit(classify_chunk, chunk, output, config, key=f"classify-{chunk.name}-{uuid.uuid4().hex}",
+            client.submit(classify_chunk, chunk, output, config, run, key=f"classify-{chunk.name}-{uuid.uuid4().hex}",
                           retries=3, pure=False)
             for chunk in todo
         ]  # fmt: skip

@@ -38,12 +38,9 @@ def classify_ads(
     (id, date, country, occupation_uri, skills: [{uri, score}]); a stopped run, started again, resumes."""
     from skillatlas.intelligence import scale
 
-    settings = get_settings()
+    # every machine's workers use the data folder of their own settings (machine_data), as the driver does
     config = scale.ClassifierConfig(
-        backend=settings.embedding_backend,
-        cache_dir=str(settings.data_dir / "embeddings"),
-        evidence=evidence,
-        shared_dir=str(settings.data_dir),
+        backend=get_settings().embedding_backend, cache_dir=None, evidence=evidence, machine_data=True
     )
     with Progress(
         TextColumn("job ads"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
