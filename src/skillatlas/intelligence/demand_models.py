@@ -32,7 +32,8 @@ class DemandAds(Base):
     __tablename__ = "demand_ads"
     __table_args__ = (
         Index("ix_demand_ads_month_country", "month", "country"),
-        Index("ix_demand_ads_occupation_month", "occupation_id", "month"),
+        # the report for one occupation reads its sums from this index alone (migration 0014)
+        Index("ix_demand_ads_occupation_read", "occupation_id", "month", "country", "ads"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +53,7 @@ class DemandSkill(Base):
     __tablename__ = "demand_skill"
     __table_args__ = (
         Index("ix_demand_skill_month_country", "month", "country"),
-        Index("ix_demand_skill_occupation_month", "occupation_id", "month"),
+        Index("ix_demand_skill_occupation_read", "occupation_id", "month", "country", "skill_id", "ads"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
