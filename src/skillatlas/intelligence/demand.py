@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import extract, func, insert, select
+from sqlalchemy import extract, func, select, text
 from sqlalchemy.orm import Session
 
 from skillatlas.auth.permissions import Principal, authorize
@@ -226,36 +226,19 @@ class _Loader:
         if self.skill_ids is None:
             self.skill_ids = dict(db.execute(select(Skill.uri, Skill.id)).all())
             self.occupation_ids = dict(db.execute(select(Occupation.uri, Occupation.id)).all())
-        skill_ids, occupation_ids = self.skill_ids, self.occupation_ids
-        ads: Counter[tuple[int | None, str, dt.date]] = Counter()
-        skills: Counter[tuple[int, int | None, str, dt.date]] = Counter()
-        unknown = links = 0
-        for row in table.to_pylist():
-            month = row["date"].replace(day=1)
-            occupation = occupation_ids.get(row["occupation_uri"]) if row["occupation_uri"] else None
-            key = (occupation, row["country"], month)
-            ads[key] += 1
-            for uri in {s["uri"] for s in row["skills"] or []}:
-                skill_id = skill_ids.get(uri)
-                if skill_id is None:
-                    unknown += 1
-                    continue
-                skills[(skill_id, *key)] += 1
-                links += 1
+        counts = _count(table, self.skill_ids, self.occupation_ids, name, self.field)
         record = DemandFile(
-            digest=digest, name=name[-500:], ads=table.num_rows, skill_links=links, unknown_skills=unknown
-        )
+            digest=digest, name=name[-500:], ads=table.num_rows, skill_links=counts.links,
+            unknown_skills=counts.unknown,
+        )  # fmt: skip
         db.add(record)
         db.flush()
-        _insert(db, DemandAds, [
-            {"file_id": record.id, "occupation_id": o, "country": c, "month": m, "ads": n}
-            for (o, c, m), n in ads.items()
-        ])  # fmt: skip
-        _insert(db, DemandSkill, [
-            {"file_id": record.id, "skill_id": s, "occupation_id": o, "country": c, "month": m, "ads": n}
-            for (s, o, c, m), n in skills.items()
-        ])  # fmt: skip
-        _roll_up(db, ads, skills)
+        _write(db, "demand_ads", ["file_id", "occupation_id", "country", "month", "ads"],
+               [(record.id, *key, n) for key, n in counts.ads])  # fmt: skip
+        _write(db, "demand_skill", ["file_id", "skill_id", "occupation_id", "country", "month", "ads"],
+               [(record.id, *key, n) for key, n in counts.skills])  # fmt: skip
+        _roll_up(db, counts)
+        links, unknown = counts.links, counts.unknown
         report.loaded += 1
         report.ads += table.num_rows
         report.skill_links += links
@@ -265,44 +248,146 @@ class _Loader:
             self.progress(1)
 
 
-def _roll_up(
-    db: Session,
-    ads: Counter[tuple[int | None, str, dt.date]],
-    skills: Counter[tuple[int, int | None, str, dt.date]],
-) -> None:
+@dataclass(slots=True)
+class _Counts:
+    """A file's counts: ads per (occupation id or None, country, month) and per (skill id, occupation id or
+    None, country, month), and its skill links (one per ad and skill) known and unknown to the taxonomy."""
+
+    ads: list[tuple[tuple[int | None, str, dt.date], int]]
+    skills: list[tuple[tuple[int, int | None, str, dt.date], int]]
+    links: int
+    unknown: int
+
+
+def _count(
+    table: Any, skill_ids: dict[str, int], occupation_ids: dict[str, int], name: str, field: str
+) -> _Counts:
+    """Counts a file's ads with Arrow and NumPy: every distinct value (country, occupation, skill URI) is looked
+    up once, and the keys are counted as integers; a skill named twice in one ad counts once."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in ("date", "country"):
+        missing = table.column(column).null_count
+        if missing:
+            raise InvalidInput(f"{field}: {name}: {missing:,} of its ads have no {column}", field=field)
+    if table.num_rows == 0:
+        return _Counts([], [], 0, 0)
+
+    def encoded(column: Any) -> tuple[np.ndarray, list[Any]]:
+        """Each row's index into the column's distinct values, and those values; a null's index is the number
+        of values (one past the last)."""
+        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        dictionary = pc.dictionary_encode(array)
+        values = dictionary.dictionary.to_pylist()
+        indices = dictionary.indices.fill_null(len(values)).to_numpy(zero_copy_only=False).astype(np.int64)
+        return indices, values
+
+    months = table.column("date").combine_chunks().to_numpy(zero_copy_only=False).astype("datetime64[M]")
+    month_numbers = months.astype(np.int64)
+    first_month = int(month_numbers.min())
+    month_index = month_numbers - first_month
+    country_index, countries = encoded(table.column("country"))
+    occupation_index, occupation_uris = encoded(table.column("occupation_uri"))
+    occupation_of = np.array([occupation_ids.get(u, -1) for u in occupation_uris] + [-1], dtype=np.int64)
+    occupation = occupation_of[occupation_index]  # -1 for none (the extra last entry) or an unknown one
+    n_months, n_countries = int(month_index.max()) + 1, len(countries)
+    ad_keys, ad_key_of_row, ad_counts = np.unique(
+        ((occupation + 1) * n_countries + country_index) * n_months + month_index,
+        return_inverse=True, return_counts=True,
+    )  # fmt: skip
+
+    def decoded(key: int) -> tuple[int | None, str, dt.date]:
+        rest, month = divmod(int(key), n_months)
+        occupation_plus_one, country = divmod(rest, n_countries)
+        year, month0 = divmod(first_month + month, 12)
+        return (occupation_plus_one - 1 if occupation_plus_one else None, countries[country],
+                dt.date(1970 + year, month0 + 1, 1))  # fmt: skip
+
+    ad_rows = [decoded(k) for k in ad_keys.tolist()]
+    skills = table.column("skills").combine_chunks()
+    parents = pc.list_parent_indices(skills).to_numpy(zero_copy_only=False).astype(np.int64)
+    uri_index, uris = encoded(pc.list_flatten(skills).field("uri"))
+    if len(parents) == 0:
+        return _Counts(list(zip(ad_rows, ad_counts.tolist(), strict=True)), [], 0, 0)
+    skill_of = np.array([skill_ids.get(u, -1) if u is not None else -1 for u in uris] + [-1], dtype=np.int64)
+    # one link per ad and distinct URI
+    pairs = np.unique(parents * (len(uris) + 1) + uri_index)
+    link_rows, link_uris = np.divmod(pairs, len(uris) + 1)
+    skill = skill_of[link_uris]  # a null URI: the extra last entry, -1
+    known = skill >= 0
+    unknown = int((~known).sum())
+    skill, link_rows = skill[known], link_rows[known]
+    skill_values, skill_index = np.unique(skill, return_inverse=True)
+    fine_keys, fine_counts = np.unique(
+        skill_index.astype(np.int64) * len(ad_keys) + ad_key_of_row[link_rows], return_counts=True
+    )
+    skill_number, ad_key = np.divmod(fine_keys, len(ad_keys))
+    skill_rows = [
+        ((int(skill_values[s]), *ad_rows[a]), n)
+        for s, a, n in zip(skill_number.tolist(), ad_key.tolist(), fine_counts.tolist(), strict=True)
+    ]
+    return _Counts(list(zip(ad_rows, ad_counts.tolist(), strict=True)), skill_rows, int(known.sum()), unknown)
+
+
+def _roll_up(db: Session, counts: _Counts) -> None:
     """Adds a file's counts to the rollups merged over all files (per country, and over all countries)."""
     by_month: Counter[tuple[str, dt.date]] = Counter()
-    for (_, country, month), n in ads.items():
+    for (_, country, month), n in counts.ads:
         by_month[(country, month)] += n
         by_month[(ALL_COUNTRIES, month)] += n
     by_skill: Counter[tuple[int, str, dt.date]] = Counter()
-    for (skill, _, country, month), n in skills.items():
+    for (skill, _, country, month), n in counts.skills:
         by_skill[(skill, country, month)] += n
         by_skill[(skill, ALL_COUNTRIES, month)] += n
-    _add(db, DemandMonth, ["country", "month"],
-         [{"country": c, "month": m, "ads": n} for (c, m), n in sorted(by_month.items())])  # fmt: skip
-    _add(db, DemandSkillMonth, ["skill_id", "country", "month"],
-         [{"skill_id": s, "country": c, "month": m, "ads": n} for (s, c, m), n in sorted(by_skill.items())])  # fmt: skip
+    _add(db, "demand_month", ["country", "month"], sorted(by_month.items()))
+    _add(db, "demand_skill_month", ["skill_id", "country", "month"], sorted(by_skill.items()))
 
 
-def _add(db: Session, model: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
-    """Inserts the rows, or adds their `ads` to the rows of the same keys (an upsert; keys in a fixed order, so
-    two loads at once lock rows in the same order)."""
+def _write(db: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Inserts rows (tuples in the order of `columns`): COPY on PostgreSQL, one prepared statement on SQLite."""
+    if not rows:
+        return
     if db.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(model)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={"ads": model.ads + statement.excluded.ads}
+        from skillatlas.demo.bulk import copy_rows
+
+        copy_rows(db, table, columns, rows)
+        return
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    db.connection().exec_driver_sql(statement, [_sqlite_row(row) for row in rows])
+
+
+def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        v.isoformat() if isinstance(v, dt.date) else v for v in row
+    )  # as SQLAlchemy's Date stores it
+
+
+def _add(db: Session, table: str, keys: list[str], counted: list[tuple[tuple[Any, ...], int]]) -> None:
+    """Adds each key's count to the rollup's row of that key, or inserts it (an upsert). The keys come sorted,
+    so two loads at once lock rows in the same order. PostgreSQL: COPY into a temporary table, then one
+    INSERT ... SELECT ... ON CONFLICT."""
+    if not counted:
+        return
+    columns = [*keys, "ads"]
+    update = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET ads = {table}.ads + excluded.ads"
+    if db.get_bind().dialect.name == "postgresql":
+        from skillatlas.demo.bulk import copy_rows
+
+        staging = f"{table}_in"
+        db.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DROP"))
+        db.execute(text(f"TRUNCATE {staging}"))
+        copy_rows(db, staging, columns, ((*key, n) for key, n in counted))
+        db.execute(text(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
+            f"ORDER BY {', '.join(keys)} {update}"
+        ))  # fmt: skip
+        return
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) {update}"
     )
-    for start in range(0, len(rows), BATCH):
-        db.execute(statement, rows[start : start + BATCH])
-
-
-def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.execute(insert(model), rows[start : start + BATCH])
+    db.connection().exec_driver_sql(statement, [_sqlite_row((*key, n)) for key, n in counted])
 
 
 def loaded_files(db: Session, limit: int = 50) -> list[DemandFile]:

@@ -30,17 +30,13 @@ class DemandAds(Base):
     """How many ads of a file fall in an occupation x country x month (the denominator of shares)."""
 
     __tablename__ = "demand_ads"
-    __table_args__ = (
-        Index("ix_demand_ads_month_country", "month", "country"),
-        # the report for one occupation reads its sums from this index alone (migration 0014)
-        Index("ix_demand_ads_occupation_read", "occupation_id", "month", "country", "ads"),
-    )
+    # The report for one occupation reads its sums from this index alone; the reports without one read the
+    # rollups, so no other index serves a read (migration 0014). It also serves the occupation's foreign key.
+    __table_args__ = (Index("ix_demand_ads_occupation_read", "occupation_id", "month", "country", "ads"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("demand_file.id", ondelete="CASCADE"), index=True)
-    occupation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("occupation.id", ondelete="SET NULL"), index=True
-    )
+    occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupation.id", ondelete="SET NULL"))
     country: Mapped[str] = mapped_column(String(2))
     #: The first day of the month.
     month: Mapped[dt.date] = mapped_column(Date)
@@ -52,16 +48,13 @@ class DemandSkill(Base):
 
     __tablename__ = "demand_skill"
     __table_args__ = (
-        Index("ix_demand_skill_month_country", "month", "country"),
         Index("ix_demand_skill_occupation_read", "occupation_id", "month", "country", "skill_id", "ads"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("demand_file.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int] = mapped_column(ForeignKey("skill.id", ondelete="CASCADE"), index=True)
-    occupation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("occupation.id", ondelete="SET NULL"), index=True
-    )
+    occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupation.id", ondelete="SET NULL"))
     country: Mapped[str] = mapped_column(String(2))
     month: Mapped[dt.date] = mapped_column(Date)
     ads: Mapped[int] = mapped_column(Integer)
