@@ -8,6 +8,7 @@ Needs root (network namespaces, mounts): skipped elsewhere, run by `.ci/run`."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import random
 import shutil
@@ -47,12 +48,30 @@ def _ip(*args: str) -> None:
     assert done.returncode == 0, f"ip {' '.join(args)}: {done.stderr}"
 
 
+def _free_subnet() -> str:
+    """The first three numbers of a private /24 that no route of this host covers (a bridge on a subnet in use
+    would take its traffic)."""
+    assert IP
+    listed = subprocess.run([IP, "-4", "route"], capture_output=True, text=True, check=True).stdout
+    used = []
+    for route in listed.splitlines():
+        for word in route.split()[:2]:  # "10.0.0.0/8 via ...", "blackhole 10.1.0.0/16", "default via ..."
+            try:
+                used.append(ipaddress.ip_network(word, strict=False))
+            except ValueError:
+                continue
+    while True:
+        subnet = f"10.{random.randrange(200, 250)}.{random.randrange(1, 250)}"
+        if not any(ipaddress.ip_network(f"{subnet}.0/24").overlaps(u) for u in used):
+            return subnet
+
+
 class Cluster:
     """A scheduler on this host's end of a bridge, and a worker on each machine (namespace) behind it."""
 
     def __init__(self, root: Path, hidden: Path, env: dict[str, str]) -> None:
         tag = f"{os.getpid() % 10000}{random.randrange(100)}"
-        self.subnet = f"10.{random.randrange(200, 250)}.{random.randrange(1, 250)}"
+        self.subnet = _free_subnet()
         self.bridge, self.host = f"sab{tag}", f"{self.subnet}.1"
         self.machines = [
             ("machine-a", f"sa-{tag}-a", f"sav{tag}a"),
