@@ -129,29 +129,26 @@ def measure(url: str, ads: int, work: Path) -> dict[str, Any]:
         "aggregate_rows": aggregate_rows,
     }  # fmt: skip
     cases = {"all": {}, "one_country": {"country": "DE"}, "one_occupation": {"occupation_id": busiest[0]}}
-    for case, filters in cases.items():
 
-        def run(filters: dict[str, Any] = filters) -> Any:
-            with sessions() as db:
-                return service.demand_report(db=db, start=start, end=TODAY, **filters)
+    def reports(suffix: str) -> None:
+        for case, filters in cases.items():
 
-        seconds, result = _timed(run)
-        row[f"report_{case}_ms"] = round(seconds * 1000, 1)
-        row[f"report_{case}_ads"] = result.total_ads
+            def run(filters: dict[str, Any] = filters) -> Any:
+                with sessions() as db:
+                    return service.demand_report(db=db, start=start, end=TODAY, **filters)
+
+            seconds, result = _timed(run)
+            row[f"report_{case}{suffix}_ms"] = round(seconds * 1000, 1)
+            row.setdefault(f"report_{case}_ads", result.total_ads)
+
+    reports("")
     if engine.dialect.name == "postgresql":
         # What autovacuum does soon after a large insert: it marks the pages all-visible, so an index-only
         # scan (the report for one occupation) need not visit the table to check each row's visibility.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE demand_skill"))
             connection.execute(text("VACUUM ANALYZE demand_ads"))
-        for case, filters in cases.items():
-
-            def run_again(filters: dict[str, Any] = filters) -> Any:
-                with sessions() as db:
-                    return service.demand_report(db=db, start=start, end=TODAY, **filters)
-
-            seconds, _ = _timed(run_again)
-            row[f"report_{case}_after_vacuum_ms"] = round(seconds * 1000, 1)
+        reports("_after_vacuum")
     engine.dispose()
     return row
 
