@@ -8,6 +8,8 @@ adds its counts to two rollups merged over all files (`demand_skill_month`, `dem
 over all countries), which the report without an occupation reads: at most a row per skill and month instead
 of about 3.5 fine rows per ad (`bench/demand_scale.py`). Rollup rows are upserted in key order, so two loads
 at once wait for each other instead of deadlocking.
+A file is counted with Arrow and NumPy (`_count`: each distinct value looked up once, keys counted as integers)
+and written with COPY on PostgreSQL, one prepared statement on SQLite (`_write`, `_add`).
 Months are whole: a month's aggregates count in a period when the month's first day lies in it (the
 demand report widens its start to its first month's first day, as its month axis does).
 """
