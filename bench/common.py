@@ -102,3 +102,47 @@ def bar_chart_svg(
     parts.append("</svg>")
     path.write_text("\n".join(parts))
     return path
+
+
+def line_chart_svg(
+    path: Path, title: str, x_label: str, series: dict[str, list[tuple[float, float]]], unit: str
+) -> Path:
+    """Lines of (x, y) points as a small standalone SVG, the y axis from 0 (no plotting library needed)."""
+    from xml.sax.saxutils import escape
+
+    colours = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"]
+    left, top, width, height = 70, 48, 560, 240
+    points = [p for values in series.values() for p in values]
+    x_max = max((x for x, _ in points), default=1.0) or 1.0
+    y_max = (max((y for _, y in points), default=1.0) or 1.0) * 1.1
+
+    def at(x: float, y: float) -> str:
+        return f"{left + width * x / x_max:.1f},{top + height - height * y / y_max:.1f}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 30}" height="{top + height + 50}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<text x="10" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{left}" y1="{top + height}" x2="{left + width}" y2="{top + height}" stroke="#999"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + height}" stroke="#999"/>',
+    ]
+    for k in range(5):  # gridlines and their values
+        y = y_max * k / 4
+        parts.append(f'<text x="{left - 6}" y="{top + height - height * k / 4 + 4:.1f}" text-anchor="end">'
+                     f"{y:,.0f} {escape(unit)}</text>")  # fmt: skip
+        x = x_max * k / 4
+        parts.append(f'<text x="{left + width * k / 4:.1f}" y="{top + height + 16}" text-anchor="middle">'
+                     f"{x:,.0f}</text>")  # fmt: skip
+    parts.append(
+        f'<text x="{left + width / 2}" y="{top + height + 34}" text-anchor="middle">{escape(x_label)}</text>'
+    )
+    for j, (name, values) in enumerate(series.items()):
+        colour = colours[j % 4]
+        parts.append(f'<rect x="{left + 150 * j}" y="28" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + 150 * j + 14}" y="37">{escape(name)}</text>')  # fmt: skip
+        if values:
+            line = " ".join(at(x, y) for x, y in values)
+            parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts))
+    return path

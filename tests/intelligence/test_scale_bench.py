@@ -29,6 +29,27 @@ def test_market_scale_smoke(tmp_path: Path) -> None:
     assert "100 million ads" in done.stdout
 
 
+def test_market_soak_smoke(tmp_path: Path) -> None:
+    """bench/market_soak.py at a tiny size: stopped after its first part, resumed, every ad written once."""
+    out = tmp_path / "market_soak.json"
+    command = [sys.executable, "-m", "bench.market_soak", "--ads", "12", "--workers", "1", "--minutes", "0",
+               "--resume-minutes", "2", "--every", "1", "--chunk-size", "4", "--per-file", "5", "--backend", "none",
+               "--out", str(out)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "SKILLATLAS_DATA_DIR": str(tmp_path / "data")})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    run, resumed = result["rows"]
+    assert run["finished"] == "no" and 1 <= run["ads"] < 12  # stopped at the first part done
+    assert resumed["finished"] == "yes" and resumed["skipped_chunks"] >= 1
+    assert run["ads"] + resumed["ads"] >= 12
+    assert result["exactly_once"] == {"parts": 5, "manifest_ads": 12, "ids": 12, "distinct_ids": 12}
+    samples = result["phases"][0]["samples"]
+    assert len(samples) >= 2 and all(s["rss_mb"][0] > 50 for s in samples)
+    for chart in ("memory", "rate"):
+        assert (tmp_path / f"market_soak_{chart}.svg").read_text().startswith("<svg")
+
+
 def test_the_corpus_is_varied(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.market_scale import build_corpus
