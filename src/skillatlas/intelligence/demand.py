@@ -95,17 +95,10 @@ MAX_UPLOAD_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_UPLOAD_FILES = 200
 
 
-def load_demand_uploads(
-    *,
-    db: Session,
-    actor: Principal,
-    files: Sequence[tuple[str, bytes]],
-    progress: Callable[[int], None] | None = None,
-) -> LoadReport:
-    """Loads uploaded classify-ads Parquet files (name, bytes) as demand aggregates, all or none: each file is
-    checked first (a Parquet file with the output's columns, its ads and unpacked size within the upload's
-    limits, read from its footer before any row), then all are loaded in the caller's transaction. Errors name
-    the file, on the field `files`."""
+def check_demand_uploads(*, actor: Principal, files: Sequence[tuple[str, bytes]]) -> int:
+    """The checks of an upload (name, bytes) made before any row is read: one or more Parquet files with the
+    output's columns, their ads and unpacked size within the upload's limits, read from each footer. Returns the
+    ads the files hold; errors name the file, on the field `files`."""
     authorize(actor, "intelligence.job_ads.import")  # before reading any file
     if not files:
         raise InvalidInput("files: choose one or more .parquet files written by classify-ads", field="files")
@@ -128,10 +121,52 @@ def load_demand_uploads(
             f"{MAX_UPLOAD_UNPACKED_BYTES // 2**20} MB are read at once",
             field="files",
         )
+    return ads
+
+
+def load_demand_uploads(
+    *,
+    db: Session,
+    actor: Principal,
+    files: Sequence[tuple[str, bytes]],
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Loads uploaded classify-ads Parquet files (name, bytes) as demand aggregates, all or none: each file is
+    checked first (`check_demand_uploads`), then all are loaded in the caller's transaction; `progress` is called
+    once per file."""
+    check_demand_uploads(actor=actor, files=files)
     loader = _Loader(db, LoadReport(files=len(files)), progress, field="files")
     for name, content in files:
         loader.load(name, content)
     return loader.report
+
+
+def pack_uploads(files: Sequence[tuple[str, bytes]]) -> bytes:
+    """Several uploaded files as one (a zip archive, stored as is: Parquet is compressed already), for a
+    background job's one input; `unpack_uploads` gives them back in their order."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, (name, content) in enumerate(files):
+            archive.writestr(f"{number:04d}/{name}", content)
+    return buffer.getvalue()
+
+
+def unpack_uploads(content: bytes) -> list[tuple[str, bytes]]:
+    """The files `pack_uploads` packed, each with its name as uploaded."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return [
+                (info.filename.split("/", 1)[-1], archive.read(info))
+                for info in sorted(archive.infolist(), key=lambda info: info.filename)
+            ]
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput("files: the job's files are damaged: upload them again", field="files") from exc
 
 
 _COLUMNS = ("date", "country", "occupation_uri", "skills")

@@ -209,6 +209,7 @@ def _import_context(db: Session, today: dt.date, **extra: Any) -> dict[str, Any]
         "month_max": max((n for _, n in per_month), default=0),
         "total_ads": importing.total_ads(db),
         "demand_files": demand_aggregates.loaded_files(db, limit=20),
+        "demand_inline_ads": jobs.INLINE_DEMAND_ADS,
         "template_href": "/intelligence/job-ads/template.csv",
         **extra,
     }
@@ -242,6 +243,18 @@ async def load_demand_files(request: Request, db: DB, actor: Actor, today: Today
             for item in form.getlist("files")
             if isinstance(item, StarletteUploadFile) and item.filename
         ]
+        ads = await run_in_threadpool(
+            lambda: demand_aggregates.check_demand_uploads(actor=actor, files=uploads)
+        )
+        if ads > jobs.INLINE_DEMAND_ADS:
+            # Many ads: the job worker loads them, its progress on the job's page (the files checked already).
+            job = jobs.submit(
+                db=db, actor=actor, kind="demand.load",
+                title=f"Load {ads:,} classified job ads from {_files_title(uploads)}",
+                params={"today": today.isoformat(), "ads": ads},
+                data_dir=request.app.state.settings.data_dir, content=demand_aggregates.pack_uploads(uploads),
+            )  # fmt: skip
+            return RedirectResponse(f"/jobs/{job.id}", status_code=303)  # type: ignore[return-value]
         report = await run_in_threadpool(
             lambda: demand_aggregates.load_demand_uploads(db=db, actor=actor, files=uploads)
         )
@@ -255,6 +268,13 @@ async def load_demand_files(request: Request, db: DB, actor: Actor, today: Today
         "intelligence/import.html",
         {**context, "demand_loaded": report, "demand_href": _demand_href(None, today)},
     )
+
+
+def _files_title(uploads: list[tuple[str, bytes]]) -> str:
+    """The files of an upload in a job's title: the one name, or the first and how many more."""
+    if len(uploads) == 1:
+        return uploads[0][0]
+    return f"{uploads[0][0]} and {len(uploads) - 1:,} more file{'' if len(uploads) == 2 else 's'}"
 
 
 @router.get("/intelligence/job-ads/template.csv")

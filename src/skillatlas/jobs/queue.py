@@ -152,7 +152,12 @@ def run_job(context: WorkerContext, job_id: int) -> None:
     except service.JobLost as exc:
         log.warning("%s", exc)
     except SkillAtlasError as exc:
-        service.fail(context.sessions, job_id, context.name, f"nothing was saved: {exc.message}")
+        message = exc.message
+        if exc.field and message.startswith(
+            f"{exc.field}: "
+        ):  # the form's field means nothing on the job's page
+            message = message[len(exc.field) + 2 :]
+        service.fail(context.sessions, job_id, context.name, f"nothing was saved: {message}")
     except Exception:
         log.exception("job %s failed", job_id)
         service.fail(

@@ -4,7 +4,8 @@ who started the job (their rights checked again when it runs), in ONE transactio
 The job-ads import does its CPU work first, outside any write: it reads the file and finds the skills of every
 new ad (with progress), then saves everything in one short transaction through the same
 `importing.import_file` the page and the API use, fed with the skills already found. On SQLite the write
-lock is then held for the saving only, not for the minutes the extraction takes.
+lock is then held for the saving only, not for the minutes the extraction takes. Loading classified job-ad
+files (demand counts) is Arrow and NumPy work that writes as it goes, so it all runs in the one transaction.
 """
 
 from __future__ import annotations
@@ -254,10 +255,51 @@ def _credentials(run: Run) -> None:
         )
 
 
+# --- demand counts ---------------------------------------------------------------------------------
+
+
+def _demand(run: Run) -> None:
+    """Classified job-ad files loaded as monthly demand counts: all or none, in the job's one transaction (the
+    same `load_demand_uploads` the page and the API call), progress a file at a time."""
+    from skillatlas.intelligence import demand
+
+    files = demand.unpack_uploads(run.input())
+    today = dt.date.fromisoformat(str(run.params["today"]))
+    ads = int(run.params.get("ads") or 0)
+    run.progress.start(
+        len(files), f"counting {_plural(ads, 'job ad')} from {_plural(len(files), 'file')} by skill and month"
+    )
+    with run.transaction() as db:
+        report = demand.load_demand_uploads(
+            db=db, actor=run.actor(db), files=files, progress=run.progress.advance
+        )
+        summary = (
+            f"Loaded {_plural(report.loaded, 'file')}: {_plural(report.ads, 'job ad')}, "
+            f"{_plural(report.skill_links, 'skill mention')}"
+        )
+        if report.already_loaded:
+            left = "it was" if report.already_loaded == 1 else "they were"
+            summary += f"; {_plural(report.already_loaded, 'file')} loaded before, left as {left}"
+        if report.unknown_skills:
+            summary += f"; {_plural(report.unknown_skills, 'mention')} of skills this taxonomy does not hold not counted"
+        run.finish(
+            db,
+            summary + ".",
+            report.loaded,
+            loaded=report.loaded,
+            already_loaded=report.already_loaded,
+            ads=report.ads,
+            skill_links=report.skill_links,
+            unknown_skills=report.unknown_skills,
+            links=[{"href": demand_href(None, today), "label": "See the skills in demand"}],
+        )
+
+
 RUNNERS: dict[str, Callable[[Run], None]] = {
     "job_ads.import": _job_ads,
     "courses.import": _courses,
     "credentials.issue_bulk": _credentials,
+    "demand.load": _demand,
 }
 
 

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 INLINE_BYTES = 64 * 1024
 # Bulk issuing to more learners than this runs as a background job.
 INLINE_CREDENTIALS = 25
+# Classified job-ad files (classify-ads' Parquet) holding more ads than this are loaded by a background job.
+INLINE_DEMAND_ADS = 50_000
 # A running job whose worker said nothing for this long is taken to be dead and queued again.
 STALE_AFTER = dt.timedelta(minutes=2)
 # Progress is written at most this often (each write is a short transaction of its own).
@@ -51,6 +53,7 @@ KINDS = {
     "job_ads.import": "Job-ads import",
     "courses.import": "Course import",
     "credentials.issue_bulk": "Bulk issuing",
+    "demand.load": "Demand counts load",
 }
 STATE_WORDS = {
     JobState.QUEUED: "waiting",
