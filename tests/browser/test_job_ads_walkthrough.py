@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from skillatlas.config import Settings
 from skillatlas.db import unit_of_work
 from skillatlas.intelligence.models import JobAd, JobAdSkill
 from skillatlas.taxonomy import service as taxonomy
@@ -173,3 +174,49 @@ def test_the_office_loads_classified_job_ads_as_monthly_counts(
     expect(top.locator("tr", has_text="battery management systems")).to_contain_text("40")
     db.expire_all()
     assert (db.scalar(select(func.count()).select_from(DemandFile)) or 0) == 2
+
+
+def test_many_classified_ads_load_in_the_background_with_their_progress(
+    live_server: str,
+    page: Page,
+    esco: None,
+    db: Session,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upload of many classified ads goes to the job worker: the page follows the job by itself (htmx) until
+    it says what was loaded, and its link leads to the demand page."""
+    import datetime as dt
+
+    from skillatlas.jobs import queue
+    from skillatlas.jobs import service as jobs
+
+    monkeypatch.setattr(jobs, "INLINE_DEMAND_ADS", 30)  # the 40 ads below count as many
+    bms = db.scalar(select(Skill.uri).where(Skill.preferred_label == "battery management systems"))
+    rows = [
+        {"id": f"m-{i}", "date": dt.date(2026, 2, 1 + i % 28), "country": "FR", "occupation_uri": None,
+         "skills": [{"uri": bms, "score": 1.1}]}
+        for i in range(40)
+    ]  # fmt: skip
+    queue.queue_for(settings.effective_database_url).flush()
+    with queue.start_consumer(settings, sessions):
+        log_in(page, live_server, OFFICE)
+        page.goto(f"{live_server}/intelligence/job-ads/import")
+        expect(page.locator("#demand-load")).to_contain_text(
+            "more than 30 job ads in all are loaded in the background"
+        )
+        page.get_by_label("Classified job-ad files").set_input_files(
+            files=[{"name": "february.parquet", "mimeType": "application/octet-stream",
+                    "buffer": classified_file(rows)}]
+        )  # fmt: skip
+        page.get_by_role("button", name="Load as monthly counts").click()
+        expect(page).to_have_url(re.compile(r"/jobs/\d+$"))
+        expect(
+            page.get_by_role("heading", name="Load 40 classified job ads from february.parquet")
+        ).to_be_visible()
+        result = page.locator("#job-result")  # the progress fragment replaces itself until the job is done
+        expect(result).to_contain_text("Loaded 1 file: 40 job ads, 40 skill mentions.", timeout=60_000)
+        result.get_by_role("link", name="See the skills in demand").click()
+    expect(page.get_by_role("heading", name="Skills in demand")).to_be_visible()
+    expect(page.locator("main table").first).to_contain_text("battery management systems")
