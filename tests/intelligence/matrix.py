@@ -83,6 +83,9 @@ ENTRIES: dict[tuple[str, str], Case] = {
     ("POST", "/api/intelligence/demand-files"): Case(
         STAFF, fixed("/api/intelligence/demand-files"), files=_classified
     ),
+    ("POST", "/api/intelligence/demand-jobs"): Case(
+        STAFF, fixed("/api/intelligence/demand-jobs"), files=_classified, ok=frozenset({202})
+    ),
     ("POST", "/intelligence/demand-files"): Case(
         STAFF, fixed("/intelligence/demand-files"), files=_classified
     ),

@@ -114,3 +114,28 @@ def test_packed_files_come_back_in_their_order_with_their_names() -> None:
     assert demand.unpack_uploads(demand.pack_uploads(files)) == files
     with pytest.raises(Exception, match="damaged"):
         demand.unpack_uploads(b"not a zip")
+
+
+def test_the_api_loads_in_the_background_and_its_job_says_what_it_did(
+    office_client: TestClient, sessions: sessionmaker[Session], worker: None
+) -> None:
+    files = [("files", ("p1.parquet", classified(sessions, 6, "DE", 2), "application/octet-stream")),
+             ("files", ("p2.parquet", classified(sessions, 4, "FR", 9), "application/octet-stream"))]  # fmt: skip
+    started = office_client.post("/api/intelligence/demand-jobs", files=files)
+    assert started.status_code == 202, started.text
+    body = started.json()
+    assert body["kind"] == "demand.load" and body["href"] == f"/jobs/{body['id']}"
+    assert body["title"] == "Load 10 classified job ads from p1.parquet and 1 more file"
+    job = wait_for(sessions, body["id"])
+    assert job.state == JobState.DONE, job.message
+    done = office_client.get(f"/api/jobs/{job.id}").json()
+    assert done["state"] == "done" and done["percent"] == 100
+    assert (done["result"]["loaded"], done["result"]["ads"], done["result"]["skill_links"]) == (2, 10, 20)
+    assert counts(sessions)[0] == 2
+    # A wrong file is refused at once, on the field, and no job is started.
+    bad = office_client.post(
+        "/api/intelligence/demand-jobs", files=[("files", ("x.parquet", b"nope", "application/octet-stream"))]
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "files"
+    assert "x.parquet is not a Parquet file" in bad.json()["detail"]
+    assert len(office_client.get("/api/jobs").json()) == 1

@@ -20,6 +20,7 @@ from skillatlas.intelligence.schemas import (
     ImportReport,
     OccupationMatch,
 )
+from skillatlas.jobs.schemas import JobRead
 from skillatlas.web.deps import DB, Actor, Today
 
 router = APIRouter(prefix="/api/intelligence", tags=["intelligence"])
@@ -97,6 +98,28 @@ async def load_demand_files(
     uploads = [(Path(f.filename or "upload.parquet").name[:200], await f.read()) for f in files]
     report = await run_in_threadpool(lambda: demand.load_demand_uploads(db=db, actor=actor, files=uploads))
     return DemandLoadReport(**asdict(report))
+
+
+@router.post("/demand-jobs", response_model=JobRead, status_code=202)
+async def load_demand_files_in_background(
+    request: Request,
+    db: DB,
+    actor: Actor,
+    today: Today,
+    files: Annotated[list[UploadFile], File(description="classify-ads Parquet files")],
+) -> JobRead:
+    """The same load as `POST /demand-files`, by the job worker: the files are checked at once (an error names
+    the file, on the field `files`), then loaded all or none; follow the job at `GET /api/jobs/{id}`."""
+    from skillatlas.intelligence import demand
+    from skillatlas.jobs import service as jobs
+
+    authorize(actor, "intelligence.job_ads.import")  # before reading the files
+    uploads = [(Path(f.filename or "upload.parquet").name[:200], await f.read()) for f in files]
+    ads = await run_in_threadpool(lambda: demand.check_demand_uploads(actor=actor, files=uploads))
+    job = demand.submit_load_job(
+        db=db, actor=actor, files=uploads, today=today, ads=ads, data_dir=request.app.state.settings.data_dir
+    )
+    return JobRead.model_validate(jobs.job_read(job))
 
 
 @router.get("/demand", response_model=DemandReport)

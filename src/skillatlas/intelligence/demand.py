@@ -21,7 +21,8 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import extract, func, select, text
 from sqlalchemy.orm import Session
@@ -38,6 +39,9 @@ from skillatlas.intelligence.demand_models import (
     DemandSkillMonth,
 )
 from skillatlas.taxonomy.models import Occupation, Skill
+
+if TYPE_CHECKING:
+    from skillatlas.jobs.models import Job
 
 BATCH = 20_000
 
@@ -139,6 +143,37 @@ def load_demand_uploads(
     for name, content in files:
         loader.load(name, content)
     return loader.report
+
+
+def submit_load_job(
+    *,
+    db: Session,
+    actor: Principal,
+    files: Sequence[tuple[str, bytes]],
+    today: dt.date,
+    data_dir: Path,
+    ads: int | None = None,
+) -> Job:
+    """An upload checked (`check_demand_uploads`, unless the caller did: `ads`) and handed to the job worker
+    (`jobs.runners`), which loads it all or none with its progress on the job's page; queued once the caller's
+    transaction commits. The page (many ads) and `POST /api/intelligence/demand-jobs` call it."""
+    from skillatlas.jobs import service as jobs
+
+    if ads is None:
+        ads = check_demand_uploads(actor=actor, files=files)
+    else:
+        authorize(actor, "intelligence.job_ads.import")
+    return jobs.submit(
+        db=db, actor=actor, kind="demand.load", title=f"Load {ads:,} classified job ads from {_files_title(files)}",
+        params={"today": today.isoformat(), "ads": ads}, data_dir=data_dir, content=pack_uploads(files),
+    )  # fmt: skip
+
+
+def _files_title(files: Sequence[tuple[str, bytes]]) -> str:
+    """The files of an upload in a job's title: the one name, or the first and how many more."""
+    if len(files) == 1:
+        return files[0][0]
+    return f"{files[0][0]} and {len(files) - 1:,} more file{'' if len(files) == 2 else 's'}"
 
 
 def pack_uploads(files: Sequence[tuple[str, bytes]]) -> bytes:

@@ -248,11 +248,9 @@ async def load_demand_files(request: Request, db: DB, actor: Actor, today: Today
         )
         if ads > jobs.INLINE_DEMAND_ADS:
             # Many ads: the job worker loads them, its progress on the job's page (the files checked already).
-            job = jobs.submit(
-                db=db, actor=actor, kind="demand.load",
-                title=f"Load {ads:,} classified job ads from {_files_title(uploads)}",
-                params={"today": today.isoformat(), "ads": ads},
-                data_dir=request.app.state.settings.data_dir, content=demand_aggregates.pack_uploads(uploads),
+            job = demand_aggregates.submit_load_job(
+                db=db, actor=actor, files=uploads, today=today, ads=ads,
+                data_dir=request.app.state.settings.data_dir,
             )  # fmt: skip
             return RedirectResponse(f"/jobs/{job.id}", status_code=303)  # type: ignore[return-value]
         report = await run_in_threadpool(
@@ -268,13 +266,6 @@ async def load_demand_files(request: Request, db: DB, actor: Actor, today: Today
         "intelligence/import.html",
         {**context, "demand_loaded": report, "demand_href": _demand_href(None, today)},
     )
-
-
-def _files_title(uploads: list[tuple[str, bytes]]) -> str:
-    """The files of an upload in a job's title: the one name, or the first and how many more."""
-    if len(uploads) == 1:
-        return uploads[0][0]
-    return f"{uploads[0][0]} and {len(uploads) - 1:,} more file{'' if len(uploads) == 2 else 's'}"
 
 
 @router.get("/intelligence/job-ads/template.csv")
